@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(PY) -m flask --app app
+PORT ?= 5000
+
+.PHONY: install setup run test test-sqlite test-postgres lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Create or upgrade the database, insert reference and demo data, deploy bpmn/ if it changed.
+setup: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) bpmn deploy
+
+run: setup
+	$(PY) -m app.devserver --port $(PORT)
+
+test: setup
+	$(PY) -m pytest
+
+test-postgres: install
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,66 @@
+"""Application factory for the NACCS 機器共用（新規事業所）申込 product."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from app.config import Config, ProductionConfig, TestConfig
+from app.extensions import csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
+
+
+def create_app(config: type | str | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    if isinstance(config, dict):
+        app.config.from_object(Config)
+        app.config.update(config)
+    else:
+        app.config.from_object(config or Config)
+    app.config.from_prefixed_env()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "app" / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from app import models  # noqa: F401  (register tables)
+    from app.web import register_blueprints
+
+    register_blueprints(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from app.web.filters import register_filters
+
+    register_filters(app)
+
+    @app.before_request
+    def _load_clock_offset():
+        from app.services.clock import load_offset
+
+        load_offset()
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+    app.permanent_session_lifetime = timedelta(hours=8)
+    return app

@@ -1,0 +1,1 @@
+"""Pure domain rules of the 機器共用 procedure: no Flask, no database, only stdlib and data packages."""

@@ -1,0 +1,109 @@
+"""Normalisation and validation of Japanese form input: digits, kana, machine-dependent chars."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Hyphens, dashes and long-vowel marks people type inside postal codes and phone numbers.
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff70\u30fc\ufe63\uff0d"
+_DASH_OR_SPACE_RE = re.compile(f"[{re.escape(_DASHES)}\\s]+")
+
+_HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]+")
+_SPACES_RE = re.compile("[\\s\u3000]+")
+_KATAKANA_RE = re.compile("[\u30a1-\u30f6\u30fb\u30fc\u30fd\u30fe\u3000]+")
+_ENGLISH_RE = re.compile(r"[A-Za-z0-9 .,\-'&()/]+")
+
+_EMAIL_LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+")
+_EMAIL_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?")
+
+# Individual characters outside the blocks below that legacy Shift_JIS systems cannot share:
+# NEC row-13 specials and IBM extensions that have no JIS X 0208 counterpart.
+_MACHINE_DEPENDENT_SINGLE = frozenset("№℡∮∑∟⊿〝〟￤")
+# Whole Unicode blocks made of compatibility characters (丸数字, ローマ数字, ㈱, ㍉, ㎜, ㍻ ...)
+# plus half-width katakana.
+_MACHINE_DEPENDENT_RANGES: tuple[tuple[int, int], ...] = (
+    (0x2150, 0x218F),  # Number Forms: Ⅰ-Ⅻ, ⅰ-ⅻ, fractions
+    (0x2460, 0x24FF),  # Enclosed Alphanumerics: ①-⑳, ⑴, ⒈, ⓐ ...
+    (0x2776, 0x2793),  # Dingbat circled digits: ❶ ...
+    (0x3200, 0x32FF),  # Enclosed CJK Letters and Months: ㈱ ㈲ ㈹ ㊤ ㉑ ...
+    (0x3300, 0x33FF),  # CJK Compatibility: ㍉ ㌔ ㎜ ㏄ ㍻ ...
+    (0xFF61, 0xFF9F),  # Half-width katakana and punctuation
+)
+
+
+def normalize_ascii(s: str) -> str:
+    """Return s with full-width letters, digits and symbols made half-width (NFKC), stripped."""
+    return unicodedata.normalize("NFKC", s).strip()
+
+
+def normalize_digits(s: str) -> str:
+    """Return s normalised with NFKC and with every hyphen, dash and space removed."""
+    return _DASH_OR_SPACE_RE.sub("", unicodedata.normalize("NFKC", s))
+
+
+def _hiragana_to_katakana(ch: str) -> str:
+    code = ord(ch)
+    if 0x3041 <= code <= 0x3096 or code in (0x309D, 0x309E):
+        return chr(code + 0x60)
+    return ch
+
+
+def to_katakana(s: str) -> str:
+    """Return s with hiragana and half-width katakana made full-width katakana.
+
+    Voiced marks following a half-width kana are combined (ｶﾞ → ガ); runs of ASCII or
+    ideographic spaces become one full-width space; the result is stripped.
+    """
+    widened = _HALFWIDTH_KANA_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), s)
+    # A voiced mark that could not combine stays as its spacing form, not a combining one.
+    composed = unicodedata.normalize("NFC", widened).replace("\u3099", "\u309b")
+    composed = composed.replace("\u309a", "\u309c")
+    katakana = "".join(_hiragana_to_katakana(ch) for ch in composed)
+    return _SPACES_RE.sub("\u3000", katakana).strip()
+
+
+def is_katakana(s: str) -> bool:
+    """True when s is non-empty and only full-width katakana, ー, ・ and full-width spaces."""
+    return bool(s.strip()) and _KATAKANA_RE.fullmatch(s) is not None
+
+
+def _is_machine_dependent(ch: str) -> bool:
+    if ch in _MACHINE_DEPENDENT_SINGLE:
+        return True
+    code = ord(ch)
+    if code > 0xFFFF:  # outside the BMP: emoji, JIS X 0213 plane-2 kanji
+        return True
+    return any(low <= code <= high for low, high in _MACHINE_DEPENDENT_RANGES)
+
+
+def machine_dependent_chars(s: str) -> list[str]:
+    """Return the distinct 機種依存文字 of s, in order of first appearance."""
+    found: list[str] = []
+    for ch in s:
+        if ch not in found and _is_machine_dependent(ch):
+            found.append(ch)
+    return found
+
+
+def is_english_text(s: str) -> bool:
+    """True when s is non-empty and only ASCII letters, digits, spaces and . , - ' & ( ) /."""
+    return bool(s.strip()) and _ENGLISH_RE.fullmatch(s) is not None
+
+
+def is_valid_email(s: str) -> bool:
+    """Pragmatic e-mail check: ASCII, no spaces, one @, a dotted domain with a letter TLD.
+
+    Dots are allowed anywhere in the local part, because older Japanese mobile carriers
+    issued addresses such as ``taro..@docomo.ne.jp``.
+    """
+    if not s or len(s) > 254 or not s.isascii() or s.count("@") != 1:
+        return False
+    local, domain = s.split("@")
+    if not local or len(local) > 64 or _EMAIL_LOCAL_RE.fullmatch(local) is None:
+        return False
+    labels = domain.split(".")
+    if len(labels) < 2 or any(_EMAIL_LABEL_RE.fullmatch(label) is None for label in labels):
+        return False
+    tld = labels[-1]
+    return len(tld) >= 2 and tld.isalpha()

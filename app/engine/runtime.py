@@ -1,0 +1,181 @@
+"""The workflow facade used by services: parse, start, load, run tasks, fire timers."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.expressions import RestrictedScriptEngine
+from app.engine.serializer import spec_from_json, specs_to_json, workflow_from_json
+from app.engine.specs import ProductParser
+from app.engine.timers import pending_timers
+
+ServiceHandler = Callable[[str, dict, dict], dict | None]
+
+
+class TaskNotAvailable(Exception):
+    """The task is not READY, not manual, or belongs to another lane."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    bpmn_id: str
+    process_id: str
+    title: str
+    form_key: str
+    lane: str
+
+
+@dataclass(frozen=True)
+class ParsedBundle:
+    process_id: str
+    content_hash: str
+    spec_json: str
+
+
+def content_hash(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(files[name].encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def parse_bundle(files: dict[str, str], process_id: str) -> ParsedBundle:
+    """Parse a set of BPMN files (name -> XML) into the serialized specs of one process."""
+    parser = ProductParser()
+    for name in sorted(files):
+        parser.add_bpmn_str(files[name].encode("utf-8"), filename=name)
+    spec = parser.get_spec(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id)
+    return ParsedBundle(process_id, content_hash(files), specs_to_json(spec, subprocess_specs))
+
+
+@lru_cache(maxsize=32)
+def _specs(spec_json: str):
+    # Parsed once per version per process; keyed by the JSON itself so a version never mixes.
+    return spec_from_json(spec_json)
+
+
+def _engine(services: ServiceHandler | None) -> RestrictedScriptEngine:
+    return RestrictedScriptEngine(services)
+
+
+def start_workflow(spec_json: str, data: dict, services: ServiceHandler) -> BpmnWorkflow:
+    spec, subprocess_specs = _specs(spec_json)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_engine(services))
+    workflow.data.update(data)
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+    return workflow
+
+
+def load_workflow(state_json: str, spec_json: str, services: ServiceHandler) -> BpmnWorkflow:
+    workflow = workflow_from_json(state_json, spec_json)
+    # The script engine is not serialized: set the restricted one again every time.
+    workflow.script_engine = _engine(services)
+    return workflow
+
+
+def ready_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+    result = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        form = getattr(task.task_spec, "form", None)
+        result.append(
+            ReadyTask(
+                task_id=str(task.id),
+                bpmn_id=task.task_spec.bpmn_id,
+                process_id=task.workflow.spec.name,
+                title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                form_key=getattr(form, "key", None) or "",
+                lane=task.task_spec.lane or "",
+            )
+        )
+    return result
+
+
+def _ready_task(workflow: BpmnWorkflow, task_id: str, lane: str):
+    task = _find(workflow, task_id)
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise TaskNotAvailable("the task is not waiting for input")
+    if (task.task_spec.lane or "") != lane:
+        raise TaskNotAvailable("the task belongs to another role")
+    return task
+
+
+def is_ready(workflow: BpmnWorkflow, task_id: str, lane: str) -> bool:
+    try:
+        _ready_task(workflow, task_id, lane)
+    except TaskNotAvailable:
+        return False
+    return True
+
+
+def complete_task(workflow: BpmnWorkflow, task_id: str, lane: str, updates: dict) -> None:
+    """Run one READY manual task of the given lane with the form's data, then engine steps."""
+    task = _ready_task(workflow, task_id, lane)
+    task.data.update(json.loads(json.dumps(updates)))
+    task.run()
+    workflow.do_engine_steps()
+
+
+def update_ready_data(workflow: BpmnWorkflow, updates: dict) -> None:
+    """Change data seen by whatever runs next (edits of earlier screens, staff corrections)."""
+    clean = json.loads(json.dumps(updates))
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        task.data.update(clean)
+
+
+def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
+    """Fire every due timer and run what follows; returns the names of the timers that fired."""
+    before = {t.task_id: t for t in pending_timers(workflow)}
+    workflow.refresh_timers()
+    workflow.do_engine_steps()
+    still = {t.task_id for t in pending_timers(workflow)}
+    return [t.name for tid, t in before.items() if tid not in still and _completed(workflow, tid)]
+
+
+def _completed(workflow: BpmnWorkflow, task_id: str) -> bool:
+    task = _find(workflow, task_id)
+    return (
+        task is not None
+        and task.has_state(TaskState.COMPLETED)
+        and isinstance(task.task_spec, CatchingEvent)
+    )
+
+
+def task_completed(workflow: BpmnWorkflow, task_id: str) -> bool:
+    task = _find(workflow, task_id)
+    return task is not None and task.has_state(TaskState.COMPLETED)
+
+
+def _find(workflow: BpmnWorkflow, task_id: str):
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except Exception:  # unknown id, or a task of a subprocess that was removed
+        return None
+
+
+def workflow_status(workflow: BpmnWorkflow) -> str:
+    return "completed" if workflow.completed else "running"
+
+
+def active_elements(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
+    """(process id, element id) of every READY, STARTED or WAITING task, for diagram overlays."""
+    mask = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+    return [
+        (t.workflow.spec.name, t.task_spec.bpmn_id)
+        for t in workflow.get_tasks(state=mask)
+        if t.task_spec.bpmn_id
+    ]

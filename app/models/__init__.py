@@ -1,0 +1,26 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from app.models.application import Application, IssuedCredential, ProvisionalAccount
+from app.models.audit import AuditEvent
+from app.models.outbox import OutboundMail
+from app.models.people import STAFF_ROLES, StaffUser
+from app.models.reference import CalendarDay, Counter, Office, ScheduleEntry, Setting
+from app.models.workflow import HumanTask, ProcessInstance, ProcessVersion
+
+__all__ = [
+    "Application",
+    "AuditEvent",
+    "CalendarDay",
+    "Counter",
+    "HumanTask",
+    "IssuedCredential",
+    "Office",
+    "OutboundMail",
+    "ProcessInstance",
+    "ProcessVersion",
+    "ProvisionalAccount",
+    "STAFF_ROLES",
+    "ScheduleEntry",
+    "Setting",
+    "StaffUser",
+]

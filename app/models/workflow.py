@@ -1,0 +1,81 @@
+"""Workflow persistence: deployed diagram versions, running instances and the human-task inbox."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class ProcessVersion(db.Model):
+    """One deployed set of diagrams, stored once per content hash."""
+
+    __tablename__ = "process_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # {file name: BPMN XML}; kept so the analyst can see and render exactly what runs.
+    files: Mapped[dict] = mapped_column(db.JSON)
+    # The serialized SpiffWorkflow spec and subprocess specs of this version.
+    spec_json: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    deployed_by: Mapped[str] = mapped_column(String(100), default="system")
+
+    instances: Mapped[list["ProcessInstance"]] = relationship(back_populates="version")
+
+
+class ProcessInstance(db.Model):
+    """The state of one running application's workflow; the spec lives in its version."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    state: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    # Earliest pending timer, so the worker finds due instances with one indexed query.
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    version: Mapped[ProcessVersion] = relationship(back_populates="instances")
+    application: Mapped["Application"] = relationship(back_populates="instance")  # noqa: F821
+
+    # Optimistic lock: a second writer of the same row fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(db.Model):
+    """Inbox row for a READY manual task, kept in sync with the workflow on every save."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        Index("ix_human_task_lane_state", "lane", "state"),
+        Index("ix_human_task_app_state", "application_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    process_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    form_key: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str] = mapped_column(String(50))
+    state: Mapped[str] = mapped_column(String(20), default="ready")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+
+    owner: Mapped["StaffUser | None"] = relationship()  # noqa: F821
+    application: Mapped["Application"] = relationship()  # noqa: F821

@@ -1,0 +1,143 @@
+"""Use cases around user tasks: open, submit, temp-save, edit an earlier screen."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.clock import now
+from app.engine import runtime
+from app.extensions import db
+from app.models import Application, HumanTask
+from app.services import Actor, ServiceError
+from app.services.unit import Unit, audit, run
+
+# Form data that gateways and timers read as top-level process variables.
+PROCESS_VARIABLES = {
+    "review_decision": lambda d: {
+        "review_decision": d.get("decision"),
+        "confirmed_start_date": d.get("confirmed_start_date") or None,
+    },
+}
+
+GONE = "この手続きは既に完了しているか、期限切れのため操作できません。"
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: HumanTask
+    application: Application
+    saved: dict  # validated answers of this form, if any
+    draft: dict | None  # raw input saved with 一時保存
+
+
+def may_act(actor: Actor, task: HumanTask) -> bool:
+    """Role and ownership rule shared by every task action."""
+    if task.lane == "applicant":
+        if actor.kind == "anonymous":
+            return actor.application_id == task.application_id and task.process_id == "signup"
+        return actor.kind == "applicant" and actor.application_id == task.application_id
+    if actor.kind != "staff" or not actor.has_role(task.lane):
+        return False
+    return task.owner_id == actor.staff_id
+
+
+def ready_task(actor: Actor, task_id: str) -> HumanTask:
+    task = db.session.scalar(select(HumanTask).where(HumanTask.task_id == task_id))
+    if task is None:
+        raise ServiceError("手続きが見つかりません。", 404)
+    if task.state != "ready":
+        raise ServiceError(GONE, 409)
+    if not may_act(actor, task):
+        if actor.kind == "staff" and actor.has_role(task.lane) and task.owner_id != actor.staff_id:
+            raise ServiceError(
+                "この審査を担当していないため操作できません。先に「担当する」を押してください。",
+                403,
+            )
+        raise ServiceError("この手続きを操作する権限がありません。", 403)
+    return task
+
+
+def open_task(actor: Actor, task_id: str) -> TaskView:
+    task = ready_task(actor, task_id)
+    application = task.application
+    return TaskView(
+        task=task,
+        application=application,
+        saved=application.answer(task.form_key),
+        draft=(application.drafts or {}).get(task.form_key),
+    )
+
+
+def current_applicant_task(application_id: int, process_id: str | None = None) -> HumanTask | None:
+    query = select(HumanTask).where(
+        HumanTask.application_id == application_id,
+        HumanTask.lane == "applicant",
+        HumanTask.state == "ready",
+    )
+    if process_id:
+        query = query.where(HumanTask.process_id == process_id)
+    return db.session.scalar(query.order_by(HumanTask.id))
+
+
+def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
+    """Complete a user task with validated form data; returns the actor's next task, if any."""
+    task = ready_task(actor, task_id)
+    form_key, lane, application_id = task.form_key, task.lane, task.application_id
+
+    def operation(unit: Unit) -> None:
+        updates = {form_key: data, **PROCESS_VARIABLES.get(form_key, lambda d: {})(data)}
+        if not runtime.is_ready(unit.workflow, task_id, lane):
+            raise ServiceError(GONE, 409)
+        # Answers first: the service tasks that run right after read them.
+        app = unit.application
+        app.answers = {**(app.answers or {}), form_key: data}
+        app.drafts = {k: v for k, v in (app.drafts or {}).items() if k != form_key}
+        if form_key == "review_decision":
+            _record_decision(app, data)
+        runtime.complete_task(unit.workflow, task_id, lane, updates)
+        audit(app.id, actor, "task_completed", task=task.bpmn_id, title=task.title, form=form_key)
+
+    run(application_id, actor, operation)
+    if lane == "applicant":
+        return current_applicant_task(application_id)
+    return None
+
+
+def _record_decision(app: Application, data: dict) -> None:
+    decision = data.get("decision")
+    app.decided_at = now()
+    if decision == "return":
+        app.status = "returned"
+        app.review_comment = data.get("comment")
+    elif decision == "reject":
+        app.status = "rejected"
+        app.review_comment = data.get("reason")
+    else:
+        app.review_comment = None
+
+
+def save_draft(actor: Actor, task_id: str, raw: dict) -> None:
+    """一時保存: keep exactly what was typed, valid or not."""
+    task = ready_task(actor, task_id)
+    app = task.application
+    app.drafts = {**(app.drafts or {}), task.form_key: raw}
+    audit(app.id, actor, "draft_saved", form=task.form_key)
+    db.session.commit()
+
+
+def edit_section(actor: Actor, application_id: int, form_key: str, data: dict) -> None:
+    """Correct an earlier screen while a later one is open; later steps see the new data."""
+    current = current_applicant_task(application_id)
+    if actor.kind != "applicant" or actor.application_id != application_id or current is None:
+        raise ServiceError("現在この内容は修正できません。", 403)
+    if current.process_id != "detail_entry":
+        raise ServiceError("現在この内容は修正できません。", 403)
+
+    def operation(unit: Unit) -> None:
+        if form_key not in (unit.application.answers or {}):
+            raise ServiceError("まだ入力していない画面です。", 400)
+        runtime.update_ready_data(unit.workflow, {form_key: data})
+        unit.application.answers = {**unit.application.answers, form_key: data}
+        audit(application_id, actor, "section_edited", form=form_key)
+
+    run(application_id, actor, operation)

@@ -1,0 +1,130 @@
+"""One transaction on one application's workflow: lock, fire due timers, act, save, commit, mail."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import mailer
+from app.domain.calendar import next_business_day
+from app.domain.schedule import JST, end_of_day
+from app.engine import runtime, store
+from app.extensions import db
+from app.models import Application, AuditEvent, ProcessInstance
+from app.services import SYSTEM, Actor, ServiceError
+from app.services.actions import ActionContext, dispatch
+from app.services.reference import calendar_overrides
+
+T = TypeVar("T")
+
+# Lanes whose tasks are NACCS Center work, answered by the next business day.
+STAFF_LANES = {"reviewer", "operator"}
+
+
+def audit(application_id: int | None, actor: Actor | str, action: str, **detail) -> None:
+    label = actor if isinstance(actor, str) else actor.label
+    db.session.add(
+        AuditEvent(application_id=application_id, actor=label, action=action, detail=detail)
+    )
+
+
+def due_for(created: datetime) -> Callable[[runtime.ReadyTask], datetime | None]:
+    overrides = None
+
+    def compute(task: runtime.ReadyTask) -> datetime | None:
+        nonlocal overrides
+        if task.lane not in STAFF_LANES:
+            return None
+        if overrides is None:
+            overrides = calendar_overrides()
+        answer_day = next_business_day(created.astimezone(JST).date(), overrides)
+        return end_of_day(answer_day)
+
+    return compute
+
+
+class Unit:
+    """The state one operation works on; handed to the operation callback."""
+
+    def __init__(self, application: Application, instance: ProcessInstance, actor: Actor):
+        self.application = application
+        self.instance = instance
+        self.actor = actor
+        self.context = ActionContext(application=application, audit=audit)
+        self.workflow: BpmnWorkflow | None = None
+
+    def services(self, topic: str, properties: dict, data: dict) -> dict | None:
+        return dispatch(self.context, topic, properties, data)
+
+
+def run(application_id: int, actor: Actor, operation: Callable[[Unit], T]) -> T:
+    """Run `operation` on the locked, timer-refreshed workflow of one application."""
+    try:
+        result, mail_ids = _run(application_id, actor, operation)
+    except (StaleDataError, OperationalError) as exc:
+        db.session.rollback()
+        raise ServiceError(
+            "他の操作と同時に更新されたため、処理できませんでした。もう一度お試しください。", 409
+        ) from exc
+    except Exception:
+        db.session.rollback()
+        raise
+    mailer.deliver_pending(mail_ids)
+    return result
+
+
+def _run(application_id: int, actor: Actor, operation):
+    application = db.session.get(Application, application_id)
+    if application is None or application.instance is None:
+        raise ServiceError("申込が見つかりません。", 404)
+    instance = store.lock_instance(application.instance.id)
+    unit = Unit(application, instance, actor)
+    unit.workflow = store.load(instance, unit.services)
+    # Deadlines first: a timer that is due must win over a late submission.
+    fire_and_audit(unit)
+    refusal = None
+    try:
+        result = operation(unit)
+    except ServiceError as exc:
+        # Operations refuse before changing anything; the timers that fired still count.
+        refusal, result = exc, None
+    save(unit)
+    db.session.commit()
+    if refusal is not None:
+        mailer.deliver_pending(unit.context.mail_ids)
+        raise refusal
+    return result, unit.context.mail_ids
+
+
+def fire_and_audit(unit: Unit) -> list[str]:
+    fired = runtime.fire_due_timers(unit.workflow)
+    for name in fired:
+        audit(unit.application.id, "timer", "timer_fired", timer=name)
+    return fired
+
+
+def save(unit: Unit) -> list[runtime.ReadyTask]:
+    from app.clock import now
+
+    return store.save(unit.instance, unit.workflow, unit.actor.label, due_for(now()))
+
+
+def start_instance(application: Application, data: dict, actor: Actor = SYSTEM) -> Unit:
+    """Create the instance of a new application on the latest version (caller commits)."""
+    from flask import current_app
+
+    version = store.latest_version(current_app.config["MAIN_PROCESS_ID"])
+    if version is None:
+        raise ServiceError("業務フローが配備されていません。管理者に連絡してください。", 503)
+    instance = ProcessInstance(application=application, version=version, state="{}")
+    db.session.add(instance)
+    db.session.flush()
+    unit = Unit(application, instance, actor)
+    unit.workflow = runtime.start_workflow(
+        version.spec_json, {"application_id": application.id, **data}, unit.services
+    )
+    save(unit)
+    return unit

@@ -1,0 +1,69 @@
+"""Blueprints and the login glue that turns a session into a service Actor."""
+
+from flask import Flask, has_request_context, session
+from flask_login import current_user
+
+from app.extensions import login_manager
+from app.services import Actor
+
+
+class LoggedIn:
+    """Flask-Login user: an applicant account ("a:<id>") or a staff user ("s:<id>")."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, key: str, actor: Actor, display_name: str):
+        self.key = key
+        self.actor = actor
+        self.display_name = display_name
+
+    def get_id(self) -> str:
+        return self.key
+
+    @property
+    def is_staff(self) -> bool:
+        return self.actor.kind == "staff"
+
+    def has_role(self, role: str) -> bool:
+        return self.actor.has_role(role)
+
+
+@login_manager.user_loader
+def load_user(key: str):
+    from app.services.people import principal
+
+    found = principal(key)
+    if found is None:
+        return None
+    actor, name = found
+    return LoggedIn(key, actor, name)
+
+
+def current_actor() -> Actor:
+    if not has_request_context():  # mail rendered by the worker
+        return Actor(kind="system", label="system")
+    if current_user.is_authenticated:
+        return current_user.actor
+    application_id = session.get("signup_application_id")
+    if application_id:
+        return Actor(
+            kind="anonymous", label=f"anonymous:{application_id}", application_id=application_id
+        )
+    return Actor(kind="anonymous", label="anonymous")
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.web import analyst, applicant, auth, dev, staff
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(applicant.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(analyst.bp)
+    if app.config.get("DEV_TOOLS"):
+        app.register_blueprint(dev.bp)
+
+    @app.context_processor
+    def inject_actor():
+        return {"actor": current_actor(), "dev_tools": app.config.get("DEV_TOOLS")}

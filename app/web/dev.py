@@ -1,0 +1,52 @@
+"""Development-only pages: the captured mailbox and the movable clock."""
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from app import clock
+from app.devmail import read_mailbox
+from app.services import Actor, ServiceError
+from app.services.clock import move_clock, reset_clock
+from app.services.timers import fire_due_timers
+from app.web import current_actor
+
+bp = Blueprint("dev", __name__, url_prefix="/dev")
+
+STEPS = {
+    "1h": timedelta(hours=1),
+    "1d": timedelta(days=1),
+    "49h": timedelta(hours=49),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+
+
+@bp.route("/mail")
+def mail():
+    messages = read_mailbox(current_app.config["MAILBOX_DIR"])
+    return render_template("dev/mail.html", messages=messages)
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock_page():
+    actor = current_actor()
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+
+        validate_csrf(request.form.get("csrf_token"))
+        by = Actor(kind="staff", label=actor.label if actor.kind == "staff" else "dev-page")
+        try:
+            if request.form.get("action") == "reset":
+                reset_clock(by)
+            else:
+                move_clock(by, STEPS.get(request.form.get("step", ""), timedelta(0)))
+            advanced = fire_due_timers()
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"時計を変更しました。期限到来の処理：{advanced}件", "info")
+        return redirect(url_for("dev.clock_page"))
+    return render_template(
+        "dev/clock.html", now=clock.now_jst(), offset=clock.offset(), steps=STEPS
+    )

@@ -1,0 +1,240 @@
+"""TaskForm: base of every user-task form, with reference-data context and task-data conversion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Self
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, FieldList, FormField, SelectMultipleField, StringField
+from wtforms.fields import Field
+from wtforms.meta import DefaultMeta
+
+from forms.validators import (
+    EMAIL_MESSAGE,
+    ENGLISH_MESSAGE,
+    KATAKANA_MESSAGE,
+    POSTAL_CODE_MESSAGE,
+    AsciiAlnum,
+    Digits,
+    EmailAddress,
+    EnglishText,
+    Katakana,
+    MaxLength,
+    NoMachineDependentChars,
+    OfficeCode,
+    OnlyIf,
+    PostalCode,
+    Required,
+    ascii_filter,
+    conditions_hold,
+    digits_filter,
+    katakana_filter,
+    text_filter,
+    upper_ascii_filter,
+)
+
+__all__ = [
+    "EMAIL_MESSAGE",
+    "ENGLISH_MESSAGE",
+    "KATAKANA_MESSAGE",
+    "POSTAL_CODE_MESSAGE",
+    "AsciiAlnum",
+    "Digits",
+    "EmailAddress",
+    "EnglishText",
+    "JapaneseMeta",
+    "Katakana",
+    "MaxLength",
+    "NoMachineDependentChars",
+    "OfficeCode",
+    "OnlyIf",
+    "PostalCode",
+    "Required",
+    "TaskForm",
+    "ascii_filter",
+    "digits_filter",
+    "katakana_filter",
+    "text_filter",
+    "upper_ascii_filter",
+]
+
+# Fields that are not answers: never part of task data or of temp-saved input.
+_NOT_DATA = frozenset({"CSRFTokenField", "SubmitField"})
+
+
+class JapaneseMeta:
+    """Form meta using WTForms' bundled Japanese catalogue for any built-in message."""
+
+    locales = ("ja",)
+
+    def get_translations(self, form: Any) -> Any:
+        """Ignore Flask-WTF's Babel hook (Babel is not used) and use the bundled catalogue."""
+        return DefaultMeta.get_translations(self, form)  # type: ignore[arg-type]
+
+
+def _data_fields(fields: Any) -> Iterator[Field]:
+    for field in fields:
+        if field.type not in _NOT_DATA:
+            yield field
+
+
+def _leaves(fields: Any) -> Iterator[Field]:
+    """Every input-bearing field, descending into FormField and FieldList."""
+    for field in _data_fields(fields):
+        if isinstance(field, FormField):
+            yield from _leaves(field.form)
+        elif isinstance(field, FieldList):
+            yield from _leaves(field.entries)
+        else:
+            yield field
+
+
+def _scalar(field: Field) -> Any:
+    if isinstance(field, BooleanField):
+        return bool(field.data)
+    if isinstance(field, SelectMultipleField):
+        return [str(value) for value in field.data or []]
+    return _json_scalar(field.data)
+
+
+def _json_scalar(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    return str(value)  # Decimal and anything else: its text form
+
+
+def _blank(field: Field) -> Any:
+    """The value of a field that does not apply (its OnlyIf conditions fail)."""
+    if isinstance(field, BooleanField):
+        return False
+    if isinstance(field, (SelectMultipleField, FieldList)):
+        return []
+    if isinstance(field, StringField):
+        return ""
+    return None
+
+
+def _field_value(form: Any, field: Field) -> Any:
+    if not conditions_hold(form, field):
+        return _blank(field)
+    if isinstance(field, FormField):
+        return _form_values(field.form)
+    if isinstance(field, FieldList):
+        values = [_field_value(form, entry) for entry in field.entries]
+        if issubclass(field.unbound_field.field_class, FormField):
+            return values
+        # A list of scalars (e-mail addresses ...): blank entries carry no answer.
+        return [value for value in values if value not in (None, "")]
+    return _scalar(field)
+
+
+def _form_values(form: Any) -> dict[str, Any]:
+    return {field.short_name: _field_value(form, field) for field in _data_fields(form)}
+
+
+class TaskForm(FlaskForm):
+    """Base of the forms of BPMN user tasks.
+
+    Contract with the caller:
+
+    * construct with formdata (a POST, ``MultiDict(raw)`` or ``to_formdata(task_data)``),
+      then call ``prepare(context)`` before ``validate()`` (or pass ``context=`` to the
+      constructor, which calls it). ``prepare`` stores ``self.context`` and sets choices
+      that depend on reference data. Context keys: ``open_start_dates`` [(iso, label)],
+      ``office_lookup`` (code -> dict | None), ``applicant`` ({form key: task data}),
+      ``schedule_dates`` [iso].
+    * after a successful ``validate()``, ``to_task_data()`` is the answer to store;
+      ``raw_input()`` keeps everything typed, valid or not, for 一時保存.
+    * form-level errors (not tied to one field) are in ``form_errors`` (WTForms' list,
+      also ``errors[""]``); field errors are in ``errors`` keyed by attribute name.
+    * task data keys are the fields' HTML names without prefix (``field.short_name``);
+      they equal the attribute names except where noted (``job_title`` is named ``title``
+      because ``title`` is the screen title).
+    """
+
+    key: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    template: ClassVar[str | None] = None
+
+    class Meta(JapaneseMeta):
+        pass
+
+    def __init__(self, *args: Any, context: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context: dict[str, Any] = {}
+        if context is not None:
+            self.prepare(context)
+
+    def prepare(self, context: Mapping[str, Any] | None = None) -> Self:
+        """Store the reference-data context; subclasses also set choices (call super first)."""
+        self.context = dict(context or {})
+        return self
+
+    def process(
+        self,
+        formdata: Any = None,
+        obj: Any = None,
+        data: Mapping[str, Any] | None = None,
+        extra_filters: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Accept ``data``/keyword values keyed by HTML name as well as by attribute name."""
+        renamed = {f.short_name: name for name, f in self._fields.items() if f.short_name != name}
+        if renamed:
+            if data is not None:
+                data = {renamed.get(k, k): v for k, v in data.items()}
+            kwargs = {renamed.get(k, k): v for k, v in kwargs.items()}
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Validate all fields; form-level errors start empty on every call."""
+        self.form_errors = []
+        return super().validate(extra_validators)
+
+    def to_task_data(self) -> dict[str, Any]:
+        """JSON-safe answers keyed by field name; fields that do not apply are blanked."""
+        return _form_values(self)
+
+    @staticmethod
+    def to_formdata(data: Mapping[str, Any]) -> MultiDict:
+        """Flatten task data into WTForms names (``rows-0-industries``) for re-validation.
+
+        True becomes 'y'; False and None are omitted; a list of scalars becomes several
+        values of one name; lists of dicts become ``name-<index>-<key>``.
+        """
+        pairs: list[tuple[str, str]] = []
+
+        def walk(name: str, value: Any) -> None:
+            if value is None or value is False:
+                return
+            if value is True:
+                pairs.append((name, "y"))
+            elif isinstance(value, Mapping):
+                for key, item in value.items():
+                    walk(f"{name}-{key}" if name else str(key), item)
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    if isinstance(item, (Mapping, list, tuple)):
+                        walk(f"{name}-{index}", item)
+                    else:
+                        walk(name, item)
+            else:
+                pairs.append((name, str(_json_scalar(value))))
+
+        walk("", data)
+        return MultiDict(pairs)
+
+    def raw_input(self) -> dict[str, list[str]]:
+        """Every field's submitted strings by HTML name; ``MultiDict(raw)`` re-creates them."""
+        raw: dict[str, list[str]] = {}
+        for field in _leaves(self):
+            if field.raw_data is not None:
+                raw[field.name] = [str(value) for value in field.raw_data]
+            else:
+                raw[field.name] = self.to_formdata({"v": _scalar(field)}).getlist("v")
+        return raw

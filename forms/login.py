@@ -1,0 +1,23 @@
+"""Login forms (not user-task forms, so they live beside the auth blueprint)."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+
+class ApplicantLoginForm(FlaskForm):
+    login_id = StringField(
+        "ログインID（仮ログインID または 事業所コード）",
+        validators=[DataRequired("ログインIDを入力してください。")],
+        filters=[lambda v: (v or "").strip()],
+    )
+    password = PasswordField(
+        "パスワード", validators=[DataRequired("パスワードを入力してください。")]
+    )
+
+
+class StaffLoginForm(FlaskForm):
+    login = StringField("職員ID", validators=[DataRequired("職員IDを入力してください。")])
+    password = PasswordField(
+        "パスワード", validators=[DataRequired("パスワードを入力してください。")]
+    )

@@ -1,0 +1,156 @@
+"""Fixtures: the app on a migrated database (SQLite file, or PostgreSQL via DATABASE_URL),
+a real SMTP server, a movable clock, and HTTP helpers for each role."""
+
+import os
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import clock, create_app
+from app.config import TestConfig
+from app.extensions import db
+
+# Tuesday 1 December 2026, 10:00 JST: every test starts here unless it moves the clock.
+START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+KEEP_TABLES = {"alembic_version", "process_version", "staff_user", "calendar_day", "schedule_entry"}
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every message received, decoded."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def by_subject(self, fragment: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if fragment in str(m["subject"])]
+
+    def body(self, message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        mailbox.port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return (
+        os.environ.get("DATABASE_URL")
+        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    )
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and DB session), as in production,
+    although the test itself holds one open to read the database."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def _app(database_url, smtp):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        MAIL_PORT = smtp.port
+        MAILBOX_DIR = str(
+            os.path.join(os.path.dirname(database_url.replace("sqlite:///", "")), "mailbox")
+        )
+
+    app = create_app(Config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        from app.services.deploy import deploy_repository
+        from app.services.seed import seed_calendar, seed_schedule, seed_staff
+
+        with time_machine.travel(START, tick=False):
+            seed_calendar(2025, 2028)
+            db.session.flush()
+            seed_schedule(START.date() - timedelta(days=60), START.date() + timedelta(days=430))
+            seed_staff()
+            db.session.commit()
+            deploy_repository("test")
+        db.session.remove()
+    return app
+
+
+def _truncate():
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def clock_at():
+    """The clock, frozen at START; .shift(timedelta) / .move_to(datetime) move it."""
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def app(_app, smtp, clock_at):
+    with _app.app_context():
+        _truncate()
+        from app.services.seed import seed_offices
+
+        seed_offices()
+        db.session.commit()
+        clock.set_offset(timedelta(0))
+        smtp.clear()
+        yield _app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def staff_client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
