@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from app.services import ServiceError
 from app.services.claims import claim_task, unclaim_task
-from app.services.views import id_notice, staff_application
-from app.services.views import inbox as inbox_view
+from app.services.staff_views import inbox as inbox_view
+from app.services.staff_views import staff_application
+from app.services.views import id_notice
 from app.web import current_actor
 from app.web.task_pages import handle_task
 
