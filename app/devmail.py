@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 
 class MaildirHandler:
     def __init__(self, directory: str):
-        Path(directory).mkdir(parents=True, exist_ok=True)
+        Path(directory).parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(directory, create=True)
 
     async def handle_DATA(self, server, session, envelope):

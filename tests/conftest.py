@@ -12,7 +12,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from app import clock, create_app
 from app.config import TestConfig
@@ -64,10 +64,22 @@ def smtp():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    return (
-        os.environ.get("DATABASE_URL")
-        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    )
+    """A private database per test run: a temporary SQLite file, or on PostgreSQL a schema of
+    its own, so that concurrent runs against the same server never see each other."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    schema = f"test_run_{os.getpid()}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
 
 
 class FreshContextClient(FlaskClient):
@@ -91,9 +103,6 @@ def _app(database_url, smtp):
     app = create_app(Config)
     app.test_client_class = FreshContextClient
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         from app.services.deploy import deploy_repository
         from app.services.seed import seed_calendar, seed_schedule, seed_staff

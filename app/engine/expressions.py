@@ -123,6 +123,10 @@ def evaluate(expression: str, names: Mapping[str, Any]) -> Any:
     literal = iso_literal(expression)
     if literal is not None:
         return literal
+    # The same rules the validator applies before deploy hold at run time.
+    reason = check_expression(expression)
+    if reason:
+        raise ValueError(f"expression refused: {reason}")
     evaluator = EvalWithCompoundTypes(
         functions=SAFE_FUNCTIONS, names=lambda node: names.get(node.id)
     )

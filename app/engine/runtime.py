@@ -1,7 +1,7 @@
 """The workflow facade used by services: parse, start, load, run tasks, fire timers."""
 
+import copy
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,14 +125,14 @@ def is_ready(workflow: BpmnWorkflow, task_id: str, lane: str) -> bool:
 def complete_task(workflow: BpmnWorkflow, task_id: str, lane: str, updates: dict) -> None:
     """Run one READY manual task of the given lane with the form's data, then engine steps."""
     task = _ready_task(workflow, task_id, lane)
-    task.data.update(json.loads(json.dumps(updates)))
+    task.data.update(copy.deepcopy(updates))
     task.run()
     workflow.do_engine_steps()
 
 
 def update_ready_data(workflow: BpmnWorkflow, updates: dict) -> None:
     """Change data seen by whatever runs next (edits of earlier screens, staff corrections)."""
-    clean = json.loads(json.dumps(updates))
+    clean = copy.deepcopy(updates)
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
         task.data.update(clean)
 

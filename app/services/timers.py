@@ -28,11 +28,11 @@ def fire_due_timers(limit: int = 100) -> int:
     advanced = 0
     for application_id in due_application_ids(limit):
         try:
-            run(application_id, TIMER, lambda unit: None)
+            fired = run(application_id, TIMER, lambda unit: bool(unit.fired))
         except ServiceError:
             # Another worker or request changed it first: its transaction did the work.
             continue
-        advanced += 1
+        advanced += int(fired)
     mailer.deliver_pending()
     return advanced
 

@@ -55,6 +55,7 @@ class Unit:
         self.actor = actor
         self.context = ActionContext(application=application, audit=audit)
         self.workflow: BpmnWorkflow | None = None
+        self.fired: list[str] = []
 
     def services(self, topic: str, properties: dict, data: dict) -> dict | None:
         return dispatch(self.context, topic, properties, data)
@@ -101,6 +102,7 @@ def _run(application_id: int, actor: Actor, operation):
 
 def fire_and_audit(unit: Unit) -> list[str]:
     fired = runtime.fire_due_timers(unit.workflow)
+    unit.fired.extend(fired)
     for name in fired:
         audit(unit.application.id, "timer", "timer_fired", timer=name)
     return fired
