@@ -1,5 +1,6 @@
 """Application factory for the NACCS 機器共用（新規事業所）申込 product."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def create_app(config: type | str | dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
     )
+    if config is None:
+        config = os.environ.get("APP_CONFIG", "development")
     if isinstance(config, str):
         config = CONFIGS[config]
     if isinstance(config, dict):
