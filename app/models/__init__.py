@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.outbox import OutboundMail
 from app.models.people import STAFF_ROLES, StaffUser
 from app.models.reference import CalendarDay, Counter, Office, ScheduleEntry, Setting
+from app.models.review import ReturnComment, ReviewDecision, StaffNote
 from app.models.workflow import HumanTask, ProcessInstance, ProcessVersion
 
 __all__ = [
@@ -19,8 +20,11 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "ProvisionalAccount",
+    "ReturnComment",
+    "ReviewDecision",
     "STAFF_ROLES",
     "ScheduleEntry",
     "Setting",
+    "StaffNote",
     "StaffUser",
 ]

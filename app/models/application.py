@@ -24,7 +24,7 @@ class Application(db.Model):
     answers: Mapped[dict] = mapped_column(db.JSON, default=dict)
     # Raw input of screens saved with 一時保存 but not yet submitted, by form key.
     drafts: Mapped[dict] = mapped_column(db.JSON, default=dict)
-    wished_start_date: Mapped[date | None] = mapped_column(Date)
+    wished_start_date: Mapped[date | None] = mapped_column(Date, index=True)
     confirmed_start_date: Mapped[date | None] = mapped_column(Date)
     setup_deadline: Mapped[date | None] = mapped_column(Date)
     password_visible_until: Mapped[date | None] = mapped_column(Date)

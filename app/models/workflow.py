@@ -57,8 +57,12 @@ class HumanTask(db.Model):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id"),
-        Index("ix_human_task_lane_state", "lane", "state"),
         Index("ix_human_task_app_state", "application_id", "state"),
+        # The staff queues read pages straight off these (lane, state, ...) indexes: tab counts
+        # and unclaimed / mine by answer-due date; all by answer-due date; the done history.
+        Index("ix_human_task_queue", "lane", "state", "owner_id", "due_at"),
+        Index("ix_human_task_queue_due", "lane", "state", "due_at"),
+        Index("ix_human_task_queue_done", "lane", "state", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,25 +1,356 @@
-"""Read models for NACCS Center staff pages: the inbox and an application's staff page."""
+"""Read models for NACCS Center staff pages: the queues and an application's staff page."""
 
-from sqlalchemy import select
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from app.clock import now
+from sqlalchemy import and_, case, exists, func, or_, select
+
+from app.clock import now, today_jst
+from app.domain.schedule import end_of_day, start_of_day
 from app.extensions import db
-from app.models import AuditEvent, HumanTask
+from app.models import (
+    Application,
+    AuditEvent,
+    HumanTask,
+    OutboundMail,
+    ReviewDecision,
+    ScheduleEntry,
+    StaffUser,
+)
 from app.services import Actor, ServiceError
+from app.services.people import staff_choices
+from app.services.review import decisions, notes
 from app.services.views import STATUS_LABELS, application_for, deadlines
 
+SCOPES = ("unclaimed", "mine", "all", "done")
+APPLICATION_FILTERS = ("q", "submitted_from", "submitted_to", "start_from", "start_to")
+SORT_COLUMNS = {
+    "due": HumanTask.due_at,
+    "reference": Application.reference_no,
+    "company": Application.company_name,
+    "submitted": Application.submitted_at,
+    "start": Application.wished_start_date,
+    "status": Application.status,
+    "completed": HumanTask.completed_at,
+}
 
-def inbox(actor: Actor, lane: str, scope: str, page: int = 1, per_page: int = 25) -> dict:
-    if actor.kind != "staff":
-        raise ServiceError("ログインしてください。", 401)
-    query = select(HumanTask).where(HumanTask.state == "ready", HumanTask.lane == lane)
+
+@dataclass(frozen=True)
+class QueueRow:
+    task: HumanTask
+    application: Application
+    owner_name: str | None
+    contract_deadline: date | None
+    setup_deadline: date | None
+    returns: int  # earlier 差戻し of this application (0 for a first submission)
+    overdue: bool
+    due_today: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list; ``total`` is None for the history, which is not counted."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int | None
+    more: bool = False  # without a total: whether another page follows
+
+    @property
+    def pages(self) -> int:
+        if self.total is None:
+            return self.page + int(self.more)
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.items else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
+
+
+def visible_scopes(actor: Actor) -> list[str]:
+    """全件 is for supervisors; everyone with the lane's role sees the rest."""
+    return [s for s in SCOPES if s != "all" or actor.has_role("supervisor")]
+
+
+def queue_counts(actor: Actor, lane: str) -> dict[str, int]:
+    """Tab counts of one lane in a single aggregate query on the inbox table."""
+    current = now()
+    row = db.session.execute(
+        select(
+            func.count(HumanTask.id),
+            func.coalesce(func.sum(case((HumanTask.owner_id.is_(None), 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((HumanTask.owner_id == (actor.staff_id or -1), 1), else_=0)), 0
+            ),
+            func.coalesce(func.sum(case((HumanTask.due_at <= current, 1), else_=0)), 0),
+        ).where(HumanTask.lane == lane, HumanTask.state == "ready")
+    ).one()
+    return {"all": row[0], "unclaimed": row[1], "mine": row[2], "overdue": row[3]}
+
+
+REFERENCE_LIKE = re.compile(r"[0-9]{2,8}[A-Z]?")
+
+
+def _search(query, text: str):
+    """申込受付番号 (prefix) or 企業名 (part); something shaped like a number is only a number."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return query
+    upper = text.upper()
+    # A prefix range on the unique index instead of LIKE (portable, index-friendly).
+    by_reference = and_(Application.reference_no >= upper, Application.reference_no < upper + "~")
+    if REFERENCE_LIKE.fullmatch(upper):
+        return query.where(by_reference)
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    by_company = Application.company_name.like(f"%{escaped}%", escape="\\")
+    return query.where(or_(by_reference, by_company))
+
+
+def _filtered(query, actor: Actor, scope: str, filters: dict[str, Any]):
+    current = now()
     if scope == "mine":
         query = query.where(HumanTask.owner_id == actor.staff_id)
     elif scope == "unclaimed":
         query = query.where(HumanTask.owner_id.is_(None))
-    query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    page_obj = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    return {"page": page_obj, "now": now()}
+    elif scope == "done" and not actor.has_role("supervisor"):
+        query = query.where(HumanTask.completed_by == actor.label)
+    if filters.get("q"):
+        query = _search(query, filters["q"])
+    if filters.get("submitted_from"):
+        query = query.where(Application.submitted_at >= start_of_day(filters["submitted_from"]))
+    if filters.get("submitted_to"):
+        query = query.where(Application.submitted_at < end_of_day(filters["submitted_to"]))
+    if filters.get("start_from"):
+        query = query.where(Application.wished_start_date >= filters["start_from"])
+    if filters.get("start_to"):
+        query = query.where(Application.wished_start_date <= filters["start_to"])
+    due = filters.get("due")
+    if due == "overdue":
+        query = query.where(HumanTask.due_at <= current)
+    elif due == "today":
+        query = query.where(HumanTask.due_at > current, HumanTask.due_at <= end_of_day(today_jst()))
+    elif due == "later":
+        query = query.where(HumanTask.due_at > end_of_day(today_jst()))
+    status = filters.get("status")
+    returned = exists().where(
+        ReviewDecision.application_id == HumanTask.application_id,
+        ReviewDecision.decision == "return",
+    )
+    if status == "resubmitted":
+        query = query.where(returned)
+    elif status == "first":
+        query = query.where(~returned)
+    return query
+
+
+def inbox(
+    actor: Actor, lane: str, scope: str, page: int = 1, per_page: int = 25, **filters: Any
+) -> dict:
+    """One page of a queue with its tab counts; filters come from QueueFilterForm.filters()."""
+    if actor.kind != "staff" or not actor.has_role(lane):
+        raise ServiceError("この一覧を表示する権限がありません。", 403)
+    if scope not in visible_scopes(actor):
+        raise ServiceError("この一覧を表示する権限がありません。", 403)
+    state = "completed" if scope == "done" else "ready"
+    sort = filters.get("sort") if filters.get("sort") in SORT_COLUMNS else None
+    sort = sort or ("completed" if scope == "done" else "due")
+    column = SORT_COLUMNS[sort]
+    by_application = column.class_ is Application
+    base = select(HumanTask.id).where(HumanTask.lane == lane, HumanTask.state == state)
+    # Join the applications only when a filter or the order needs them: the tab lists and
+    # the answer-due order are then read from the inbox indexes alone.
+    joined = base.join(Application, Application.id == HumanTask.application_id)
+    filtered = any(filters.get(k) for k in APPLICATION_FILTERS)
+    counted = _filtered(joined if filtered else base, actor, scope, filters)
+    base = _filtered(joined if filtered or by_application else base, actor, scope, filters)
+    if scope == "done":
+        # The history grows without end: no count, just "is there a next page".
+        total, page = None, max(1, page)
+    else:
+        total = db.session.scalar(counted.with_only_columns(func.count(HumanTask.id)))
+        page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    descending = bool(filters.get("descending")) or (scope == "done" and sort == "completed")
+    # The tie-breaker follows the sorted table's key, so that an index gives the order.
+    tie = Application.id if by_application else HumanTask.id
+    order = [c.desc() if descending else c.asc() for c in (column, tie)]
+    ids = db.session.scalars(
+        base.order_by(*order).limit(per_page + 1).offset((page - 1) * per_page)
+    ).all()
+    more, ids = len(ids) > per_page, ids[:per_page]
+    return {
+        "page": Page(_rows(ids), page, per_page, total, more),
+        "counts": queue_counts(actor, lane),
+        "scopes": visible_scopes(actor),
+        "now": now(),
+        "reviewers": staff_choices(lane) if actor.has_role("supervisor") else [],
+    }
+
+
+def _rows(ids: list[int]) -> list[QueueRow]:
+    if not ids:
+        return []
+    found = db.session.execute(
+        select(
+            HumanTask,
+            Application,
+            StaffUser.name,
+            ScheduleEntry.contract_deadline,
+            ScheduleEntry.setup_deadline,
+        )
+        .join(Application, Application.id == HumanTask.application_id)
+        .outerjoin(StaffUser, StaffUser.id == HumanTask.owner_id)
+        .outerjoin(ScheduleEntry, ScheduleEntry.start_date == Application.wished_start_date)
+        .where(HumanTask.id.in_(ids))
+    ).all()
+    app_ids = [row[1].id for row in found]
+    returns = dict(
+        db.session.execute(
+            select(ReviewDecision.application_id, func.count())
+            .where(ReviewDecision.application_id.in_(app_ids), ReviewDecision.decision == "return")
+            .group_by(ReviewDecision.application_id)
+        ).all()
+    )
+    current, today_end = now(), end_of_day(today_jst())
+    by_id = {
+        row[0].id: QueueRow(
+            task=row[0],
+            application=row[1],
+            owner_name=row[2],
+            contract_deadline=row[3],
+            setup_deadline=row[4],
+            returns=returns.get(row[1].id, 0),
+            overdue=bool(row[0].due_at and row[0].due_at <= current),
+            due_today=bool(row[0].due_at and current < row[0].due_at <= today_end),
+        )
+        for row in found
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# --- an application's staff page --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    who: str
+    what: str
+    detail: str
+    kind: str  # "event", "mail", "clock"
+
+
+ACTIONS = {
+    "terms_agreed": "システム利用規程に同意",
+    "login": "ログイン",
+    "draft_saved": "一時保存",
+    "section_edited": "入力内容を修正",
+    "task_completed": "手続きを完了",
+    "service_task": "システム処理",
+    "timer_fired": "期限到来（タイマー）",
+    "task_claimed": "担当した",
+    "task_unclaimed": "担当を外した",
+    "task_reassigned": "担当を変更",
+    "review_decided": "審査結果を登録",
+    "note_added": "職員メモを記入",
+    "passwords_viewed": "パスワードを表示",
+    "clock_moved": "時計を進めた（開発用）",
+    "clock_reset": "時計を戻した（開発用）",
+}
+DECISIONS = {"approve": "承認", "return": "差戻し", "reject": "却下"}
+MAIL_STATUS = {"pending": "送信待ち", "retry": "再送待ち", "sent": "送信済", "failed": "送信失敗"}
+
+
+def _who(label: str, names: dict[str, str]) -> str:
+    kind, _, rest = label.partition(":")
+    if kind == "staff" and rest:
+        return f"{names.get(rest, rest)}（職員）"
+    if kind == "applicant":
+        return f"申込者（{rest}）"
+    if kind == "anonymous":
+        return "申込者（ログイン前）"
+    return {"system": "システム", "timer": "タイマー", "cli": "管理コマンド"}.get(label, label)
+
+
+def _detail(event: AuditEvent) -> str:
+    d = event.detail or {}
+    if event.action == "review_decided":
+        text = DECISIONS.get(d.get("decision"), d.get("decision") or "")
+        if d.get("confirmed_start_date"):
+            text += f"（利用開始日 {d['confirmed_start_date']}{'・希望日から変更' if d.get('date_changed') else ''}）"
+        if d.get("comments"):
+            text += f"（指摘 {d['comments']}件）"
+        return text
+    if event.action == "task_reassigned":
+        return f"→ {d.get('to')}"
+    if event.action == "service_task":
+        return f"{d.get('topic')}" + (
+            f" → {STATUS_LABELS.get(d['status'], d['status'])}" if d.get("status") else ""
+        )
+    if event.action == "mail_queued":
+        return f"{d.get('template')} → {'、'.join(d.get('to') or [])}"
+    if event.action == "clock_moved":
+        return f"+{timedelta(seconds=d.get('by_seconds') or 0)}"
+    return str(d.get("title") or d.get("timer") or d.get("form") or d.get("task") or "")
+
+
+def timeline(application: Application) -> list[TimelineItem]:
+    """Audit events, mails and development clock moves of one application, oldest first."""
+    names = dict(db.session.execute(select(StaffUser.login, StaffUser.name)).all())
+    # Each mail is shown once, from the outbox (with its delivery state), not as "queued".
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.application_id == application.id, AuditEvent.action != "mail_queued"
+        )
+    ).all()
+    items = [
+        TimelineItem(
+            e.at, _who(e.actor, names), ACTIONS.get(e.action, e.action), _detail(e), "event"
+        )
+        for e in events
+    ]
+    clock = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.application_id.is_(None),
+            AuditEvent.action.in_(("clock_moved", "clock_reset")),
+            AuditEvent.at >= application.created_at,
+        )
+    ).all()
+    items += [
+        TimelineItem(e.at, _who(e.actor, names), ACTIONS[e.action], _detail(e), "clock")
+        for e in clock
+    ]
+    mails = db.session.scalars(
+        select(OutboundMail).where(OutboundMail.application_id == application.id)
+    ).all()
+    for mail in mails:
+        status = MAIL_STATUS.get(mail.status, mail.status)
+        detail = f"{mail.subject} → {'、'.join(mail.recipients or [])}"
+        if mail.attempts > 1:
+            detail += f"（{mail.attempts}回目）"
+        if mail.last_error:
+            detail += f" {mail.last_error}"
+        what = "メール送信" if mail.status == "sent" else f"メール（{status}）"
+        items.append(
+            TimelineItem(mail.sent_at or mail.created_at, "システム", what, detail, "mail")
+        )
+    return sorted(items, key=lambda item: item.at)
 
 
 def staff_application(actor: Actor, application_id: int) -> dict:
@@ -29,13 +360,13 @@ def staff_application(actor: Actor, application_id: int) -> dict:
     tasks = db.session.scalars(
         select(HumanTask).where(HumanTask.application_id == app.id).order_by(HumanTask.id)
     ).all()
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.application_id == app.id).order_by(AuditEvent.id)
-    ).all()
     return {
         "application": app,
         "status_label": STATUS_LABELS.get(app.status, app.status),
         "tasks": tasks,
-        "events": events,
+        "timeline": timeline(app),
         "deadlines": deadlines(app),
+        "decisions": decisions(app.id),
+        "notes": notes(actor, app.id),
+        "reviewers": staff_choices("reviewer") if actor.has_role("supervisor") else [],
     }

@@ -55,12 +55,13 @@ def current_actor() -> Actor:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import analyst, applicant, auth, dev, staff
+    from app.web import admin, analyst, applicant, auth, dev, staff
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(applicant.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(analyst.bp)
+    app.register_blueprint(admin.bp)
     if app.config.get("DEV_TOOLS"):
         app.register_blueprint(dev.bp)
 

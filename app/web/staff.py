@@ -1,22 +1,58 @@
-"""NACCS Center staff pages: the inbox, claiming, task screens, an application's page."""
+"""NACCS Center staff pages: the queues, claiming, the review workbench, an application's page."""
 
+from datetime import date, datetime, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.domain.schedule import JST
 from app.services import ServiceError
-from app.services.claims import claim_task, unclaim_task
+from app.services.claims import claim_next, claim_task, reassign_task, unclaim_task
+from app.services.people import staff_choices
+from app.services.review import DECISION_LABELS, add_note, workbench
 from app.services.staff_views import inbox as inbox_view
 from app.services.staff_views import staff_application
-from app.services.views import id_notice
+from app.services.tasks import open_task, submit_task
+from app.services.views import form_context, id_notice
 from app.web import current_actor
 from app.web.task_pages import handle_task
+from forms.base import TaskForm
+from forms.review import (
+    SORTS,
+    QueueFilterForm,
+    ReassignForm,
+    ReviewDecisionForm,
+    StaffNoteForm,
+    describe_answers,
+    review_targets,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 LANES = {"reviewer": "審査", "operator": "設定作業"}
-SCOPES = {"unclaimed": "未割当", "mine": "自分の担当", "all": "全件"}
+WEEKDAYS = "月火水木金土日"
+SCOPES = {"unclaimed": "未割当", "mine": "自分の担当", "all": "全件", "done": "処理済"}
+
+
+@bp.app_template_filter("jshort")
+def jshort(value: datetime | date | None) -> str:
+    """Compact Japan time for tables: 11/28（土）17:23, or 11/28（土） for a date."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(JST)
+        return f"{local.month}/{local.day}（{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+    return f"{value.month}/{value.day}（{WEEKDAYS[value.weekday()]}）"
+
+
+@bp.app_template_filter("due_day")
+def due_day(value: datetime | None) -> date | None:
+    """The day a deadline falls on: a due instant of 00:00 JST belongs to the day before."""
+    if not value:
+        return None
+    return (value.astimezone(JST) - timedelta(microseconds=1)).date()
 
 
 def staff_required(view):
@@ -29,6 +65,10 @@ def staff_required(view):
     return wrapper
 
 
+def refused(exc: ServiceError):
+    return render_template("errors/refused.html", message=exc.message), exc.status
+
+
 @bp.route("/")
 @staff_required
 def inbox():
@@ -38,10 +78,28 @@ def inbox():
         return render_template("staff/no_tasks.html")
     lane = request.args.get("lane") if request.args.get("lane") in lanes else lanes[0]
     scope = request.args.get("scope") if request.args.get("scope") in SCOPES else "unclaimed"
+    if scope == "all" and not actor.has_role("supervisor"):
+        scope = "unclaimed"
     page = request.args.get("page", 1, type=int)
-    data = inbox_view(actor, lane, scope, page)
+    filter_form = QueueFilterForm(formdata=request.args)
+    filter_form.validate()
+    try:
+        data = inbox_view(actor, lane, scope, page, **filter_form.filters())
+    except ServiceError as exc:
+        return refused(exc)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "lane", "scope") and v}
     return render_template(
-        "staff/inbox.html", lanes=lanes, lane=lane, scope=scope, LANES=LANES, SCOPES=SCOPES, **data
+        "staff/inbox.html",
+        lanes=lanes,
+        lane=lane,
+        scope=scope,
+        LANES=LANES,
+        SCOPES=SCOPES,
+        SORTS=SORTS,
+        filter_form=filter_form,
+        args=args,
+        reassign_form=ReassignForm(),
+        **data,
     )
 
 
@@ -52,8 +110,24 @@ def claim(human_task_id: int):
         task = claim_task(current_actor(), human_task_id)
     except ServiceError as exc:
         flash(exc.message, "error")
-        return redirect(request.referrer or url_for("staff.inbox"))
+        return redirect(_back())
     flash("担当しました。", "info")
+    return redirect(url_for("staff.task", task_id=task.task_id))
+
+
+@bp.route("/claim-next", methods=["POST"])
+@staff_required
+def claim_next_task():
+    lane = request.form.get("lane") if request.form.get("lane") in LANES else "reviewer"
+    try:
+        task = claim_next(current_actor(), lane)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("staff.inbox", lane=lane))
+    if task is None:
+        flash("未割当の手続きはありません。", "info")
+        return redirect(url_for("staff.inbox", lane=lane, scope="mine"))
+    flash("次の手続きを担当しました。", "info")
     return redirect(url_for("staff.task", task_id=task.task_id))
 
 
@@ -66,13 +140,87 @@ def unclaim(human_task_id: int):
         flash(exc.message, "error")
     else:
         flash("担当を外しました。", "info")
-    return redirect(url_for("staff.inbox"))
+    return redirect(_back(task_pages_ok=False))
+
+
+@bp.route("/human-tasks/<int:human_task_id>/reassign", methods=["POST"])
+@staff_required
+def reassign(human_task_id: int):
+    actor = current_actor()
+    form = ReassignForm()
+    form.offer(staff_choices("reviewer") + staff_choices("operator"))
+    if not form.validate_on_submit():
+        flash("担当者を選択してください。", "error")
+        return redirect(_back())
+    try:
+        reassign_task(actor, human_task_id, form.staff_id.data)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("担当者を変更しました。", "info")
+    return redirect(_back(task_pages_ok=False))
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 @staff_required
 def task(task_id: str):
-    return handle_task(task_id, "staff.inbox")
+    actor = current_actor()
+    try:
+        view = open_task(actor, task_id)
+    except ServiceError as exc:
+        return refused(exc)
+    if view.task.form_key != ReviewDecisionForm.key:
+        return handle_task(task_id, "staff.inbox")
+    return _review(actor, view)
+
+
+def _review(actor, view):
+    """The reviewer's workbench: the whole application, checks, history and the decision."""
+    application = view.application
+    bench = workbench(actor, view.task)
+    wished = application.wished_start_date.isoformat() if application.wished_start_date else ""
+    context = {
+        **form_context(application),
+        "review_start_dates": [(iso, label) for iso, label, _ in bench["start_dates"]],
+        "wished_start_date": wished,
+        "review_targets": review_targets(application.answers or {}),
+    }
+    post = request.method == "POST"
+    if post:
+        form = ReviewDecisionForm()
+    else:
+        offered = {iso for iso, _, _ in bench["start_dates"]}
+        initial = {"confirmed_start_date": wished} if wished in offered else {}
+        form = ReviewDecisionForm(formdata=TaskForm.to_formdata(initial))
+    form.prepare(context)
+    if post and form.validate_on_submit():
+        data = form.to_task_data()
+        try:
+            submit_task(actor, view.task.task_id, data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("staff.inbox"))
+        decision = DECISION_LABELS.get(data["decision"], "")
+        flash(f"申込受付番号 {application.reference_no}：{decision}で登録しました。", "info")
+        if "submit_next" in request.form:
+            return claim_next_task()
+        return redirect(url_for("staff.inbox", lane="reviewer", scope="mine"))
+    previous = bench["last_return"]
+    previous_fields = {}
+    if previous is not None:
+        for section in describe_answers(previous.answers):
+            previous_fields.update({f.target: f for f in section.fields})
+    return render_template(
+        "tasks/review_decision.html",
+        task=view.task,
+        application=application,
+        form=form,
+        bench=bench,
+        sections=describe_answers(application.answers or {}),
+        previous_fields=previous_fields,
+        targets=context["review_targets"],
+        note_form=StaffNoteForm(formdata=None),
+    ), (422 if post else 200)
 
 
 @bp.route("/applications/<int:application_id>")
@@ -81,8 +229,31 @@ def application(application_id: int):
     try:
         data = staff_application(current_actor(), application_id)
     except ServiceError as exc:
-        return render_template("errors/refused.html", message=exc.message), exc.status
-    return render_template("staff/application.html", **data)
+        return refused(exc)
+    return render_template(
+        "staff/application.html",
+        sections=describe_answers(data["application"].answers or {}),
+        note_form=StaffNoteForm(formdata=None),
+        reassign_form=ReassignForm(),
+        **data,
+    )
+
+
+@bp.route("/applications/<int:application_id>/notes", methods=["POST"])
+@staff_required
+def note(application_id: int):
+    form = StaffNoteForm()
+    if not form.validate_on_submit():
+        for message in form.body.errors:
+            flash(message, "error")
+        return redirect(_back())
+    try:
+        add_note(current_actor(), application_id, form.body.data)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("職員メモを記入しました。", "info")
+    return redirect(_back() + "#notes")
 
 
 @bp.route("/applications/<int:application_id>/notice")
@@ -91,5 +262,16 @@ def notice(application_id: int):
     try:
         data = id_notice(current_actor(), application_id)
     except ServiceError as exc:
-        return render_template("errors/refused.html", message=exc.message), exc.status
+        return refused(exc)
     return render_template("applicant/notice.html", **data)
+
+
+def _back(task_pages_ok: bool = True) -> str:
+    """Where to return after a small action: the page it was posted from (same site only)."""
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if not target.startswith("/") or parts.scheme or parts.netloc or target[1:2] in ("/", "\\"):
+        target = url_for("staff.inbox")
+    if not task_pages_ok and target.startswith("/staff/tasks/"):
+        target = url_for("staff.inbox")
+    return target
