@@ -63,32 +63,65 @@ def worker(interval: float | None) -> None:
 
 @bpmn_cli.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
-def deploy(files: tuple[str, ...]) -> None:
-    """Deploy FILES (default: every diagram in bpmn/) as a new version if changed."""
-    from app.services.deploy import deploy_files, deploy_repository
+@click.option(
+    "--alone", is_flag=True, help="FILES form the whole version (no merge with the latest)."
+)
+def deploy(files: tuple[str, ...], alone: bool) -> None:
+    """Validate, then deploy FILES (default: every diagram in bpmn/) as a new version if changed.
+
+    FILES replace the files of the latest version with the same name or the same processes."""
+    from app.services.deploy import read_directory
+    from app.services.validation import deploy_checked
 
     if files:
-        version, created = deploy_files(
-            {Path(f).name: Path(f).read_text(encoding="utf-8") for f in files}, "cli"
-        )
+        chosen = {Path(f).name: Path(f).read_text(encoding="utf-8") for f in files}
     else:
-        version, created = deploy_repository("cli")
+        chosen, alone = read_directory(current_app.config["BPMN_DIR"]), True
+    report, version, created = deploy_checked(chosen, "cli", alone)
+    for problem in report.problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    if version is None:
+        click.echo(f"not deployed: {report.error_count} error(s)", err=True)
+        sys.exit(1)
     state = "deployed" if created else "unchanged"
     click.echo(f"{state}: version {version.id} ({version.content_hash[:12]})")
 
 
 @bpmn_cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def validate(files: tuple[str, ...]) -> None:
-    """Check FILES against the product's BPMN contract; exit 1 when not deployable."""
-    from app.services.validation import validate_files
+@click.option("--alone", is_flag=True, help="Check FILES as the whole version (no merge).")
+def validate(files: tuple[str, ...], alone: bool) -> None:
+    """Check what deploying FILES would give; exit 0 when deployable, 1 otherwise."""
+    from app.services.validation import check_bundle
 
-    problems = validate_files({Path(f).name: Path(f).read_text(encoding="utf-8") for f in files})
-    for problem in problems:
+    report = check_bundle(
+        {Path(f).name: Path(f).read_bytes().decode("utf-8-sig") for f in files}, alone
+    )
+    for problem in report.problems:
         click.echo(str(problem))
-    if problems:
+    if not report.deployable:
+        click.echo(f"NOT deployable: {report.error_count} error(s)")
         sys.exit(1)
     click.echo("OK: deployable")
+
+
+@bpmn_cli.command("render")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--process", "process_id", default=None, help="Process id (default: the first).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def render_svg(files: tuple[str, ...], process_id: str | None, output: str) -> None:
+    """Draw the diagram of FILE (BPMN DI) as a standalone SVG."""
+    from app.engine.render import Overlay, RenderError, render
+    from app.services.analyst import LANE_LABELS
+
+    chosen = {Path(f).name: Path(f).read_bytes().decode("utf-8-sig") for f in files}
+    try:
+        svg = render(chosen, process_id, Overlay(lane_labels=LANE_LABELS))
+    except RenderError as exc:
+        click.echo(f"cannot render: {exc}", err=True)
+        sys.exit(1)
+    Path(output).write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
+    click.echo(f"written: {output}")
 
 
 DURATION = re.compile(r"^(\d+)([dhm])$")
@@ -152,3 +185,6 @@ def register_cli(app: Flask) -> None:
     for group in (workflow_cli, bpmn_cli, clock_cli, dev_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed)
+    from app.cli_admin import admin_cli
+
+    app.cli.add_command(admin_cli)

@@ -179,3 +179,36 @@ def active_elements(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
         for t in workflow.get_tasks(state=mask)
         if t.task_spec.bpmn_id
     ]
+
+
+def element_states(state_json: str, main_process_id: str) -> dict[str, dict[str, tuple]]:
+    """Read-only overlay data from a saved state, without loading the workflow:
+    {process id: {element id: (done|active|waiting|cancelled, due ISO text or None)}}."""
+    import json
+
+    rank = {"active": 4, "waiting": 3, "done": 2, "cancelled": 1}
+    result: dict[str, dict[str, tuple]] = {}
+    state = json.loads(state_json or "{}")
+    parts = [(main_process_id, state)] + [
+        (sub.get("spec", ""), sub) for sub in (state.get("subprocesses") or {}).values()
+    ]
+    for process_id, part in parts:
+        found = result.setdefault(process_id, {})
+        for task in (part.get("tasks") or {}).values():
+            value = task.get("state")
+            event = (task.get("internal_data") or {}).get("event_value")
+            due = event.get("next") if isinstance(event, dict) else event
+            if value in (TaskState.READY, TaskState.STARTED, TaskState.ERROR):
+                entry = ("active", None)
+            elif value == TaskState.WAITING:
+                entry = ("waiting", due) if due else ("active", None)
+            elif value == TaskState.COMPLETED:
+                entry = ("done", None)
+            elif value == TaskState.CANCELLED:
+                entry = ("cancelled", None)
+            else:
+                continue
+            spec = task.get("task_spec", "")
+            if rank[entry[0]] > rank.get(found.get(spec, ("", None))[0], 0):
+                found[spec] = entry
+    return result

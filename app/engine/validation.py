@@ -1,18 +1,28 @@
-"""Checks a set of BPMN files against the engine and the product's contract before deploy."""
+"""Checks a set of BPMN files against BPMN 2.0, the engine and the product's contract before deploy."""
 
-from dataclasses import dataclass
+import copy
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from app.engine.expressions import check_expression, iso_literal
+from app.engine.diagram import (
+    BPMN,
+    MAX_FILES,
+    NS,
+    Process,
+    XmlError,
+    parse_xml,
+    processes,
+)
 from app.engine.specs import ProductParser
+from app.engine.validation_rules import ProcessCheck
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-NS = {"bpmn": BPMN, "camunda": CAMUNDA}
-MAX_BYTES = 5 * 1024 * 1024
+PREFIXES = {uri: prefix for prefix, uri in NS.items()}
 
 
 @dataclass(frozen=True)
@@ -21,131 +31,268 @@ class Problem:
     line: int | None
     element_id: str | None
     message: str
+    code: str = "engine"
+    severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = f"{self.file}:{self.line}" if self.line else (self.file or "(bundle)")
         element = f" [{self.element_id}]" if self.element_id else ""
-        return f"{where}{element}: {self.message}"
+        level = "" if self.severity == "error" else " (warning)"
+        return f"{where}{element}{level}: {self.message}"
 
 
-def safe_parser() -> etree.XMLParser:
-    # No entities, no network, no DTD: uploaded XML must not reach outside.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+@dataclass(frozen=True)
+class Contract:
+    """What the product provides: forms, roles (lane name -> label), service topics, main process."""
+
+    form_keys: frozenset[str]
+    roles: dict[str, str]
+    topics: frozenset[str]
+    main_process: str | None = None
+    machine_roles: frozenset[str] = frozenset({"system"})
+    # camunda:properties: allowed values by property name, and properties a topic needs.
+    property_values: dict[str, frozenset[str]] = field(default_factory=dict)
+    required_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def validate(
-    files: dict[str, str], form_keys: set[str], roles: set[str], topics: set[str]
-) -> list[Problem]:
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def validate(files: dict[str, str | bytes], contract: Contract) -> list[Problem]:
+    """Every problem of the bundle, in file order; deployable when no problem is an error."""
     problems: list[Problem] = []
+    if len(files) > MAX_FILES:
+        return [Problem("", None, None, f"ファイルが多すぎます（上限 {MAX_FILES}）。", "size")]
     trees = {}
     for name, text in sorted(files.items()):
-        if len(text.encode("utf-8")) > MAX_BYTES:
-            problems.append(Problem(name, None, None, "file is larger than 5 MB"))
-            continue
         try:
-            trees[name] = etree.fromstring(text.encode("utf-8"), safe_parser())
-        except etree.XMLSyntaxError as exc:
-            problems.append(Problem(name, exc.lineno, None, f"XML is not well-formed: {exc.msg}"))
-    if problems:
-        return problems
-    process_ids = {
-        p.get("id") for tree in trees.values() for p in tree.iterfind("bpmn:process", NS)
-    }
-    for name, tree in trees.items():
-        if tree.tag != f"{{{BPMN}}}definitions":
+            root = parse_xml(text)
+        except XmlError as exc:
+            problems.append(Problem(name, exc.line, None, exc.message, "xml"))
+            continue
+        if root.tag != f"{{{BPMN}}}definitions":
             problems.append(
                 Problem(
                     name,
-                    tree.sourceline,
+                    root.sourceline,
                     None,
-                    "not a BPMN 2.0 file (root is not bpmn:definitions)",
+                    f"BPMN 2.0 のファイルではありません（ルート要素が {_short(root.tag)} です。"
+                    "bpmn:definitions であるべきです）。",
+                    "not_bpmn",
                 )
             )
             continue
-        problems.extend(_contract(name, tree, form_keys, roles, topics, process_ids))
+        problems.extend(_schema(name, root))
+        trees[name] = root
     if problems:
-        return problems
-    problems.extend(_engine(files))
-    return problems
-
-
-def _contract(name, tree, form_keys, roles, topics, process_ids) -> list[Problem]:
-    problems = []
-
-    def add(node, message):
-        problems.append(Problem(name, node.sourceline, node.get("id"), message))
-
-    for task in tree.iterfind(".//bpmn:userTask", NS):
-        key = task.get(f"{{{CAMUNDA}}}formKey")
-        if not key:
-            add(task, "user task has no camunda:formKey naming its form")
-        elif key not in form_keys:
-            add(task, f"form key '{key}' has no form in forms/")
-    for lane in tree.iterfind(".//bpmn:lane", NS):
-        if (lane.get("name") or "").strip() not in roles:
-            add(
-                lane,
-                f"lane '{lane.get('name')}' maps to no role (use one of: {', '.join(sorted(roles))})",
-            )
-    for task in tree.iterfind(".//bpmn:serviceTask", NS):
-        topic = task.get(f"{{{CAMUNDA}}}topic")
-        if topic not in topics:
-            add(
-                task,
-                f"service task topic '{topic}' is not implemented (known: {', '.join(sorted(topics))})",
-            )
-    for timer in tree.iterfind(".//bpmn:timerEventDefinition", NS):
-        for child in timer:
-            reason = _timer_problem(child.text or "")
-            if reason:
-                add(timer.getparent(), f"timer definition '{(child.text or '').strip()}' {reason}")
-    for flow in tree.iterfind(".//bpmn:sequenceFlow", NS):
-        condition = flow.find("bpmn:conditionExpression", NS)
-        if condition is not None:
-            reason = check_expression(condition.text or "")
-            if reason:
-                add(
-                    flow,
-                    f"condition '{(condition.text or '').strip()}' is not a valid expression: {reason}",
+        return problems  # unreadable files first: everything else would be guesswork
+    procs = processes(trees)
+    problems.extend(_duplicates(procs))
+    in_play = _in_play(procs, contract, problems)
+    playing = {id(p) for p in in_play}
+    for process in procs:
+        if process.executable and id(process) not in playing and contract.main_process:
+            problems.append(
+                Problem(
+                    process.file,
+                    process.element.sourceline,
+                    process.id,
+                    f"プロセス「{process.name or process.id}」は主プロセスから呼び出されないため実行されません"
+                    "（規約の検証もしていません）。",
+                    "not_called",
+                    "warning",
                 )
-    for call in tree.iterfind(".//bpmn:callActivity", NS):
-        if call.get("calledElement") not in process_ids:
-            add(call, f"called process '{call.get('calledElement')}' is not among the files")
+            )
+    for process in in_play:
+        for element, message, code in ProcessCheck(process, contract).run():
+            problems.append(_at(process, element, message, code))
+        if not _has_shapes(trees[process.file], process):
+            problems.append(
+                Problem(
+                    process.file,
+                    process.element.sourceline,
+                    process.id,
+                    "図（BPMN DI）がないため画面に表示できません。モデラーで開いて保存し直してください。",
+                    "di",
+                    "warning",
+                )
+            )
+    if not errors(problems):
+        problems.extend(_engine(files, [p.id for p in in_play], trees))
     return problems
 
 
-def _timer_problem(text: str) -> str | None:
-    literal = iso_literal(text)
-    if literal is None:
-        reason = check_expression(text)
-        return f"is neither ISO 8601 nor a valid expression: {reason}" if reason else None
-    try:
-        if literal.upper().startswith("R"):
-            TimerEventDefinition.parse_iso_recurring_interval(literal)
-        else:
-            TimerEventDefinition.parse_time_or_duration(literal)
-    except Exception:
-        return "is not a valid ISO 8601 date, duration or cycle"
-    return None
+def _has_shapes(root, process: Process) -> bool:
+    return any(
+        shape.get("bpmnElement") in process.nodes
+        for shape in root.iterfind(".//bpmndi:BPMNShape", NS)
+    )
 
 
-def _engine(files: dict[str, str]) -> list[Problem]:
-    parser = ProductParser()
+def _short(tag: str) -> str:
+    for uri, prefix in PREFIXES.items():
+        tag = tag.replace("{" + uri + "}", prefix + ":")
+    return tag
+
+
+@lru_cache(maxsize=1)
+def _xsd() -> etree.XMLSchema:
+    with open(XSD_PATH, "rb") as handle:
+        return etree.XMLSchema(etree.parse(handle))
+
+
+_XSD_LOCK = threading.Lock()
+
+
+def _schema(name: str, root) -> list[Problem]:
+    document = root
+    retrieval = ".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression"
+    if root.find(retrieval, NS) is not None:
+        # bpmn-js writes this element where the schema wants messagePath; accept it as written.
+        document = copy.deepcopy(root)
+        for element in document.iterfind(retrieval, NS):
+            element.tag = f"{{{BPMN}}}messagePath"
+    with _XSD_LOCK:
+        schema = _xsd()
+        valid = schema.validate(document)
+        log = list(schema.error_log)
+    if valid:
+        return []
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    by_line: dict[int, str] = {}
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.get("id"):
+            by_line.setdefault(element.sourceline, element.get("id"))
+    return [
+        Problem(name, e.line, by_line.get(e.line), _plain_schema(e.message, ids), "schema")
+        for e in log[:20]
+    ]
+
+
+def _plain_schema(message: str, ids: set[str]) -> str:
+    text = _short(message)
+    if m := re.match(r"Element '([^']+)': This element is not expected", text):
+        return f"要素 {m[1]} はここに置けません（BPMN 2.0 にない要素か、並び順が違います）。"
+    if m := re.match(
+        r"Element '([^']+)', attribute '([^']+)': The attribute .* is not allowed", text
+    ):
+        return f"要素 {m[1]} に属性 {m[2]} は使えません（BPMN 2.0 にない属性です）。"
+    if m := re.match(
+        r"Element '[^']+', attribute 'id': '([^']*)' is not a valid value .*xs:ID", text
+    ):
+        if m[1] in ids:
+            return f"id '{m[1]}' が同じファイルの中で重複しています。"
+        return f"id '{m[1]}' は使えません（英字か _ で始め、空白や記号を含めないでください）。"
+    if m := re.match(r"Element '([^']+)': The attribute '([^']+)' is required but missing", text):
+        return f"要素 {m[1]} に必須の属性 {m[2]} がありません。"
+    if m := re.match(r"Element '([^']+)': Missing child element", text):
+        return f"要素 {m[1]} に必要な子要素がありません。"
+    return f"BPMN 2.0 スキーマに合いません: {text}"
+
+
+def _duplicates(procs: list[Process]) -> list[Problem]:
+    seen: dict[str, Process] = {}
     problems = []
+    for process in procs:
+        first = seen.setdefault(process.id, process)
+        if first is not process:
+            problems.append(
+                Problem(
+                    process.file,
+                    process.element.sourceline,
+                    process.id,
+                    f"プロセス id '{process.id}' は {first.file} でも定義されています。"
+                    "同じプロセスを2つのファイルに置くことはできません。",
+                    "duplicate_process",
+                )
+            )
+    return problems
+
+
+def _in_play(procs: list[Process], contract: Contract, problems: list[Problem]) -> list[Process]:
+    """The main process and every process it calls; other pools are documentation only."""
+    by_id = {p.id: p for p in reversed(procs)}
+    if contract.main_process:
+        if contract.main_process not in by_id:
+            problems.append(
+                Problem(
+                    "",
+                    None,
+                    contract.main_process,
+                    f"主プロセス '{contract.main_process}' がどのファイルにもありません。",
+                    "main_process",
+                )
+            )
+            return []
+        todo = [contract.main_process]
+    else:
+        todo = [p.id for p in procs if p.executable]
+    result: list[Process] = []
+    while todo:
+        process = by_id[todo.pop(0)]
+        if any(process is seen for seen in result):
+            continue
+        result.append(process)
+        if not process.executable:
+            problems.append(
+                Problem(
+                    process.file,
+                    process.element.sourceline,
+                    process.id,
+                    '実行するプロセスが「実行不可」（isExecutable="false"）です。'
+                    "モデラーで Executable にチェックを入れてください。",
+                    "not_executable",
+                )
+            )
+        for node in process.nodes.values():
+            called = node.element.get("calledElement") if node.kind == "callActivity" else None
+            if node.kind == "callActivity" and called not in by_id:
+                problems.append(
+                    _at(
+                        process,
+                        node.element,
+                        f"呼び出すプロセス '{called or ''}' がどのファイルにもありません"
+                        "（Called element のプロセス id を確認してください）。",
+                        "called_process",
+                    )
+                )
+            elif called:
+                todo.append(called)
+    return result
+
+
+def _at(process: Process, element, message: str, code: str) -> Problem:
+    return Problem(process.file, element.sourceline, element.get("id"), message, code)
+
+
+def _engine(files: dict[str, str | bytes], process_ids: list[str], trees: dict) -> list[Problem]:
+    """Last word: the engine itself must build every process that will run."""
+    parser = ProductParser()
     try:
         for name in sorted(files):
-            parser.add_bpmn_str(files[name].encode("utf-8"), filename=name)
-        for process_id in parser.get_process_ids():
+            data = files[name]
+            parser.add_bpmn_str(
+                data.encode("utf-8") if isinstance(data, str) else data, filename=name
+            )
+        for process_id in process_ids:
             parser.get_spec(process_id)
     except ValidationException as exc:
-        problems.append(
+        file = getattr(exc, "file_name", "") or ""
+        element_id = getattr(exc, "id", None) or None
+        line = getattr(exc, "line_number", None) or None
+        if not line and element_id and file in trees:
+            found = trees[file].xpath("//*[@id=$id]", id=element_id)
+            line = found[0].sourceline if found else None
+        return [
             Problem(
-                getattr(exc, "file_name", "") or "?",
-                getattr(exc, "line_number", None) or None,
-                getattr(exc, "id", None),
-                str(exc).splitlines()[0],
+                file,
+                line,
+                element_id,
+                f"エンジンが読み込めません: {str(exc).splitlines()[0]}",
+                "engine",
             )
-        )
+        ]
     except Exception as exc:  # the engine refused something the checks above did not catch
-        problems.append(Problem("?", None, None, f"the engine cannot load the diagrams: {exc}"))
-    return problems
+        return [Problem("", None, None, f"エンジンが読み込めません: {exc}", "engine")]
+    return []

@@ -1,35 +1,364 @@
-"""Read models for analysts: versions with their instance counts, and the instance list."""
+"""The analyst's studio read models: versions, live diagrams with overlays, applications."""
 
-from sqlalchemy import func, select
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
 
+from markupsafe import Markup, escape
+from sqlalchemy import exists, func, or_, select
+
+from app.clock import now
+from app.domain.schedule import JST
+from app.engine import runtime
+from app.engine.diagram import ACTIVITIES, Process, XmlError, main_path, parse_xml, processes
+from app.engine.render import Overlay, RenderError, diagrams, render
+from app.engine.render_parts import steps_svg
 from app.extensions import db
-from app.models import Application, HumanTask, ProcessInstance, ProcessVersion
+from app.models import Application, AuditEvent, HumanTask, ProcessInstance, ProcessVersion
+from app.services import ServiceError
+from app.services.validation import ROLES
+from app.services.views import STATUS_LABELS
+
+LANE_LABELS = {key: f"{label} ({key})" for key, label in ROLES.items()}
+STAGE_KINDS = frozenset({"callActivity", "userTask", "subProcess", "serviceTask"})
+STEP_KINDS = frozenset({"callActivity", "userTask", "subProcess"})
+ENDED = ("rejected", "cancelled", "expired")
+LinkFor = Callable[[str], str]
+
+
+@lru_cache(maxsize=32)
+def _parsed(version_id: int, content_hash: str) -> dict[str, Process]:
+    version = db.session.get(ProcessVersion, version_id)
+    trees = {}
+    for name, text in (version.files if version else {}).items():
+        try:
+            trees[name] = parse_xml(text)
+        except XmlError:
+            continue
+    return {p.id: p for p in reversed(processes(trees))}
+
+
+def model(version: ProcessVersion) -> dict[str, Process]:
+    """The processes of a version by id (parsed once per version)."""
+    return _parsed(version.id, version.content_hash)
+
+
+def get_version(version_id: int) -> ProcessVersion:
+    version = db.session.get(ProcessVersion, version_id)
+    if version is None:
+        raise ServiceError("この版は見つかりません。", 404)
+    return version
+
+
+def jst(value: str | datetime | None) -> str:
+    if not value:
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{when.astimezone(JST):%Y/%m/%d %H:%M}"
 
 
 def versions() -> list[dict]:
-    counts = dict(
+    """Deployed versions, newest first, with who, when, hash and how many applications use each."""
+    running = dict(
         db.session.execute(
             select(ProcessInstance.version_id, func.count())
             .where(ProcessInstance.status == "running")
             .group_by(ProcessInstance.version_id)
         ).all()
     )
-    rows = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).all()
-    return [{"version": v, "running": counts.get(v.id, 0), "files": sorted(v.files)} for v in rows]
-
-
-def instances(status: str | None = None, limit: int = 200) -> list[dict]:
-    query = (
-        select(Application, ProcessInstance).join(ProcessInstance).order_by(Application.id.desc())
-    )
-    if status:
-        query = query.where(Application.status == status)
-    result = []
-    for app, instance in db.session.execute(query.limit(limit)).all():
-        ready = db.session.scalars(
-            select(HumanTask.title).where(
-                HumanTask.application_id == app.id, HumanTask.state == "ready"
-            )
+    total = dict(
+        db.session.execute(
+            select(ProcessInstance.version_id, func.count()).group_by(ProcessInstance.version_id)
         ).all()
-        result.append({"application": app, "instance": instance, "waiting_on": list(ready)})
-    return result
+    )
+    rows = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).all()
+    latest: dict[str, int] = {}
+    for version in rows:
+        latest.setdefault(version.process_id, version.id)
+    return [
+        {
+            "version": v,
+            "running": running.get(v.id, 0),
+            "total": total.get(v.id, 0),
+            "files": sorted(v.files),
+            "processes": [(p.id, p.name or p.id) for p in ordered(v)],
+            "latest": latest[v.process_id] == v.id,
+        }
+        for v in rows
+    ]
+
+
+def _stages_of(instance: ProcessInstance, states: dict | None = None) -> list[str]:
+    """Elements of the main process the application stands on (boundary timers left out)."""
+    version = instance.version
+    main = model(version).get(version.process_id)
+    states = states or runtime.element_states(instance.state, version.process_id)
+    if main is None:
+        return []
+    return [
+        element
+        for element, (state, _due) in states.get(version.process_id, {}).items()
+        if state in ("active", "waiting")
+        and element in main.nodes
+        and main.nodes[element].kind != "boundaryEvent"
+    ]
+
+
+def counts(version: ProcessVersion) -> tuple[dict[str, Counter], Counter]:
+    """Running applications of one version standing on each element, by process, and how many
+    applications are inside each process."""
+    result: dict[str, Counter] = {}
+    inside: Counter = Counter()
+    procs = model(version)
+    running = db.session.scalars(
+        select(ProcessInstance.state).where(
+            ProcessInstance.version_id == version.id, ProcessInstance.status == "running"
+        )
+    )
+    for state in running:
+        for process_id, elements in runtime.element_states(state, version.process_id).items():
+            nodes = procs[process_id].nodes if process_id in procs else {}
+            here = False
+            for element, (status, _due) in elements.items():
+                kind = nodes[element].kind if element in nodes else None
+                if status in ("active", "waiting") and kind and kind != "boundaryEvent":
+                    result.setdefault(process_id, Counter())[element] += 1
+                    here = True
+            inside[process_id] += here
+    return result, inside
+
+
+def ordered(version: ProcessVersion) -> list[Process]:
+    """The main process first, then the processes it calls in the order of its flow."""
+    procs = model(version)
+    main = procs.get(version.process_id)
+    order = [main] if main else []
+    if main is not None:
+        called = [n.element.get("calledElement") for n in main_path(main, STAGE_KINDS)]
+        called += [n.element.get("calledElement") for n in main.nodes.values()]
+        order += [procs[c] for c in dict.fromkeys(called) if c in procs]
+    return order + [p for p in procs.values() if all(p is not o for o in order)]
+
+
+def _links(process: Process | None, link_for: LinkFor | None) -> dict[str, str]:
+    if process is None or link_for is None:
+        return {}
+    return {
+        n.id: link_for(n.element.get("calledElement"))
+        for n in process.nodes.values()
+        if n.kind == "callActivity" and n.element.get("calledElement")
+    }
+
+
+def svg(files: dict[str, str], process_id: str, overlay: Overlay, prefix: str = "bp") -> Markup:
+    try:
+        return Markup(render(files, process_id, overlay, prefix))
+    except (RenderError, XmlError):
+        return Markup('<p class="notice warn">この図には表示用の情報（BPMN DI）がありません。</p>')
+
+
+def version_page(version_id: int, process_id: str | None, link_for: LinkFor | None) -> dict:
+    version = get_version(version_id)
+    procs = model(version)
+    process_id = process_id if process_id in procs else version.process_id
+    count, inside = counts(version)
+    overlay = Overlay(
+        counts=dict(count.get(process_id, {})),
+        links=_links(procs.get(process_id), link_for),
+        lane_labels=LANE_LABELS,
+    )
+    return {
+        "version": version,
+        "process_id": process_id,
+        "process_name": procs[process_id].name if process_id in procs else process_id,
+        "tabs": [(p.id, p.name or p.id, inside[p.id]) for p in ordered(version)],
+        "diagram": svg(version.files, process_id, overlay),
+        "running": db.session.scalar(
+            select(func.count()).where(
+                ProcessInstance.version_id == version.id, ProcessInstance.status == "running"
+            )
+        ),
+        "files": sorted(version.files),
+        "diagrams": diagrams(version.files),
+    }
+
+
+def version_file(version_id: int, name: str) -> str:
+    version = get_version(version_id)
+    if name not in version.files:
+        raise ServiceError("このファイルは見つかりません。", 404)
+    return version.files[name]
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    status: str | None = None
+    stage: str | None = None
+    version: int | None = None
+    within_days: int | None = None
+    page: int = 1
+
+
+def stage_choices() -> list[tuple[str, str]]:
+    """Elements of the latest main process an application can stand on, in flow order."""
+    from flask import current_app
+
+    from app.engine import store
+
+    version = store.latest_version(current_app.config["MAIN_PROCESS_ID"])
+    main = model(version).get(version.process_id) if version else None
+    if main is None:
+        return []
+    ordered = main_path(main, STAGE_KINDS)
+    rest = [n for n in main.nodes.values() if n.kind in STAGE_KINDS and n not in ordered]
+    catches = [n for n in main.nodes.values() if n.kind == "intermediateCatchEvent"]
+    return [(n.id, n.label) for n in [*ordered, *rest, *catches]]
+
+
+def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
+    """Applications with where they stand, filtered by status, stage, version and deadline."""
+    query = select(Application, ProcessInstance).join(
+        ProcessInstance, ProcessInstance.application_id == Application.id
+    )
+    if filters.status:
+        query = query.where(Application.status == filters.status)
+    if filters.version:
+        query = query.where(ProcessInstance.version_id == filters.version)
+    if filters.within_days is not None:
+        limit = now() + timedelta(days=filters.within_days)
+        task_due = exists().where(
+            HumanTask.application_id == Application.id,
+            HumanTask.state == "ready",
+            HumanTask.due_at <= limit,
+        )
+        query = query.where(
+            ProcessInstance.status == "running",
+            or_(ProcessInstance.next_timer_at <= limit, task_due),
+        )
+    rows = db.session.execute(query.order_by(Application.id.desc()).limit(2000)).all()
+    found = []
+    for application, instance in rows:
+        stages = _stages_of(instance)
+        if filters.stage and filters.stage not in stages:
+            continue
+        found.append((application, instance, stages))
+    total = len(found)
+    page = max(filters.page, 1)
+    shown = found[(page - 1) * per_page : page * per_page]
+    ids = [a.id for a, _i, _s in shown]
+    ready = db.session.execute(
+        select(HumanTask.application_id, HumanTask.title, HumanTask.due_at).where(
+            HumanTask.application_id.in_(ids), HumanTask.state == "ready"
+        )
+    ).all()
+    result = []
+    for application, instance, stages in shown:
+        main = model(instance.version).get(instance.version.process_id)
+        tasks = [r for r in ready if r.application_id == application.id]
+        dues = [r.due_at for r in tasks if r.due_at] + (
+            [instance.next_timer_at] if instance.next_timer_at else []
+        )
+        result.append(
+            {
+                "application": application,
+                "instance": instance,
+                "stages": [main.nodes[s].label for s in stages] if main else stages,
+                "waiting_on": [r.title for r in tasks],
+                "deadline": min(dues) if dues else None,
+            }
+        )
+    return {"rows": result, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
+
+
+def instance_page(application_id: int, process_id: str | None, link_for: LinkFor | None) -> dict:
+    """One application: its diagram with overlay, where it stands, its data and its history."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.instance is None:
+        raise ServiceError("申込が見つかりません。", 404)
+    instance = application.instance
+    version = instance.version
+    procs = model(version)
+    states = runtime.element_states(instance.state, version.process_id)
+    process_id = process_id if process_id in procs else version.process_id
+    overlay = Overlay(links=_links(procs.get(process_id), link_for), lane_labels=LANE_LABELS)
+    nodes = procs[process_id].nodes if process_id in procs else {}
+    for element, (state, due) in states.get(process_id, {}).items():
+        node = nodes.get(element)
+        if node is None or (state == "cancelled" and node.kind == "boundaryEvent"):
+            continue
+        overlay.states[element] = state
+        if due:
+            overlay.notes[element] = f"期限 {jst(due)}"
+    positions = []
+    for pid, elements in states.items():
+        for element, (state, due) in elements.items():
+            node = procs[pid].nodes.get(element) if pid in procs else None
+            if node is not None and state in ("active", "waiting"):
+                process_name = procs[pid].name or pid
+                positions.append((pid, process_name, node.label, state, jst(due)))
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.application_id == application.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    tasks = db.session.scalars(
+        select(HumanTask).where(HumanTask.application_id == application.id).order_by(HumanTask.id)
+    ).all()
+    return {
+        "application": application,
+        "instance": instance,
+        "version": version,
+        "process_id": process_id,
+        "tabs": [(p.id, p.name or p.id) for p in ordered(version) if p.id in states],
+        "diagram": svg(version.files, process_id, overlay),
+        "positions": positions,
+        "events": events,
+        "tasks": tasks,
+        "status_label": STATUS_LABELS.get(application.status, application.status),
+    }
+
+
+def applicant_progress(application_id: int) -> list[tuple[str, str]]:
+    """The stages of the main diagram as (label, done|active|cancelled|"") for the applicant."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.instance is None:
+        return []
+    version = application.instance.version
+    main = model(version).get(version.process_id)
+    if main is None:
+        return []
+    states = runtime.element_states(application.instance.state, version.process_id)
+    mine = states.get(version.process_id, {})
+    word = {"done": "done", "active": "active", "waiting": "active", "cancelled": "cancelled"}
+    path = main_path(main, STEP_KINDS)
+    steps = [[n.label, word.get(mine.get(n.id, ("", None))[0], "")] for n in path]
+    reached = [i for i, (_label, state) in enumerate(steps) if state in ("done", "active")]
+    last = reached[-1] if reached else -1
+    detours = [
+        main.nodes[e]
+        for e, (state, _due) in mine.items()
+        if state in ("active", "waiting")
+        and e in main.nodes
+        and main.nodes[e].kind in ACTIVITIES
+        and main.nodes[e] not in path
+    ]
+    for node in detours:
+        last += 1
+        steps.insert(last, [node.label, "active"])
+    if application.status in ENDED:
+        done = [i for i, (_label, state) in enumerate(steps) if state == "done"]
+        steps = steps[: (done[-1] + 1) if done else 0]
+        steps.append([STATUS_LABELS.get(application.status, application.status), "cancelled"])
+    return [(label, state) for label, state in steps]
+
+
+def applicant_progress_svg(application_id: int) -> Markup:
+    """A simplified SVG of where the application stands, plus a text list for screen readers."""
+    steps = applicant_progress(application_id)
+    if not steps:
+        return Markup("")
+    words = {"done": "（済）", "active": "（現在）", "cancelled": "（終了）", "": ""}
+    items = "".join(f"<li>{escape(label)}{words.get(state, '')}</li>" for label, state in steps)
+    return Markup(steps_svg(steps, "申込の進み具合")) + Markup(f'<ol class="sr">{items}</ol>')
