@@ -57,15 +57,21 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            print(f"start {N_APPLICATIONS} applications: {elapsed * 1000 / N_APPLICATIONS:.1f} ms each, "
-                  f"peak traced memory {peak / 1e6:.1f} MB")
+            print(
+                f"start {N_APPLICATIONS} applications: {elapsed * 1000 / N_APPLICATIONS:.1f} ms each, "
+                f"peak traced memory {peak / 1e6:.1f} MB"
+            )
             median, worst = timed(lambda: run(ids[0], _system(), lambda unit: None))
-            print(f"one locked load + timer check + save + commit: median {median:.1f} ms, max {worst:.1f} ms")
+            print(
+                f"one locked load + timer check + save + commit: median {median:.1f} ms, max {worst:.1f} ms"
+            )
             clock.set_offset(timedelta(hours=25))  # the abandoned-signup timers are due
             start = time.perf_counter()
             advanced = fire_due_timers(limit=N_APPLICATIONS)
             elapsed = time.perf_counter() - start
-            print(f"timer pass: {advanced} instances in {elapsed:.2f} s ({elapsed * 1000 / max(advanced, 1):.1f} ms each)")
+            print(
+                f"timer pass: {advanced} instances in {elapsed:.2f} s ({elapsed * 1000 / max(advanced, 1):.1f} ms each)"
+            )
             clock.set_offset(timedelta(0))
             db.session.remove()
 

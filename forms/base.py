@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 # Fields that are not answers: never part of task data or of temp-saved input.
-_NOT_DATA = frozenset({"CSRFTokenField", "SubmitField"})
+_NOT_DATA = frozenset({"CSRFTokenField", "SubmitField", "StateField"})
 
 
 class JapaneseMeta:
@@ -137,6 +137,14 @@ def _form_values(form: Any) -> dict[str, Any]:
     return {field.short_name: _field_value(form, field) for field in _data_fields(form)}
 
 
+def _choice_pairs(choices: Any) -> Iterator[tuple[str, str]]:
+    for choice in choices:
+        if hasattr(choice, "value"):
+            yield str(choice.value), str(choice.label)
+        elif isinstance(choice, (tuple, list)):
+            yield str(choice[0]), str(choice[1])
+
+
 class TaskForm(FlaskForm):
     """Base of the forms of BPMN user tasks.
 
@@ -160,6 +168,15 @@ class TaskForm(FlaskForm):
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
     template: ClassVar[str | None] = None
+    # The manual's word on the button that completes the screen.
+    submit_label: ClassVar[str] = "次へ進む"
+    # Fields left out of the confirmation summary (E-mail（確認） repeats E-mail).
+    summary_skip: ClassVar[frozenset[str]] = frozenset()
+    # 「反映」: postal-code field -> {"prefecture"|"city"|"street"|"kana"|"customs"|"en1"|"en2"|
+    # "en3": field filled from it}; see forms.address.
+    postal_lookups: ClassVar[dict[str, dict[str, str]]] = {}
+    # Buttons that redisplay the screen after an in-page change instead of submitting it.
+    page_actions: ClassVar[tuple[str, ...]] = ("postal_lookup",)
 
     class Meta(JapaneseMeta):
         pass
@@ -167,6 +184,8 @@ class TaskForm(FlaskForm):
     def __init__(self, *args: Any, context: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.context: dict[str, Any] = {}
+        # A status line after an in-page button (「反映」, 「設定する」 ...), read by the page.
+        self.page_message: str | None = None
         if context is not None:
             self.prepare(context)
 
@@ -195,6 +214,44 @@ class TaskForm(FlaskForm):
         """Validate all fields; form-level errors start empty on every call."""
         self.form_errors = []
         return super().validate(extra_validators)
+
+    def requested_action(self, formdata: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The in-page button pressed (``postal_lookup`` ...), with its value, or None."""
+        for name in self.page_actions:
+            if name in formdata:
+                return name, str(formdata.get(name) or "")
+        return None
+
+    def apply_action(self, name: str, value: str) -> TaskForm:
+        """Carry out an in-page button; returns the form to redisplay (self or a new one)."""
+        if name == "postal_lookup" and value in self.postal_lookups:
+            from forms.address import fill_from_postal_code
+
+            fill_from_postal_code(self, value)
+        return self
+
+    def conditions_of(self, field: Field) -> dict[str, tuple[str, ...]]:
+        """The OnlyIf conditions of a field, by HTML name: {'address_mode': ('other',)}."""
+        found: dict[str, tuple[str, ...]] = {}
+        for validator in field.validators:
+            for name, expected in getattr(validator, "conditions", {}).items():
+                accepted = expected if isinstance(expected, tuple) else (expected,)
+                found[self[name].name] = tuple(str(v) for v in accepted)
+        return found
+
+    def condition_note(self, field: Field) -> str:
+        """「「一括請求」で「希望する」を選択した場合に入力してください。」 for conditional fields."""
+        parts = []
+        for validator in field.validators:
+            for name, expected in getattr(validator, "conditions", {}).items():
+                control = self[name]
+                accepted = expected if isinstance(expected, tuple) else (expected,)
+                labels = dict(_choice_pairs(getattr(control, "choices", None) or ()))
+                chosen = "・".join(f"「{labels.get(str(v), v).split('（')[0]}」" for v in accepted)
+                parts.append(f"「{control.label.text}」で{chosen}")
+        if not parts:
+            return ""
+        return "、".join(parts) + "を選択した場合に入力してください。"
 
     def to_task_data(self) -> dict[str, Any]:
         """JSON-safe answers keyed by field name; fields that do not apply are blanked."""

@@ -16,6 +16,7 @@ class IssuanceConfirmForm(TaskForm):
 
     key = "issuance_confirm"
     title = "申込内容の確認"
+    submit_label = "確認しました（システム設定の申込へ進む）"
 
     checked = checkbox_field("利用開始日・ID通知内容を確認しました", required=True)
 
@@ -25,8 +26,12 @@ class SystemSetupForm(TaskForm):
 
     key = "system_setup"
     title = "システム設定の申込"
+    submit_label = "システム設定を申し込む"
 
-    change_all_offices = checkbox_field(CHANGE_ALL_OFFICES)
+    change_all_offices = checkbox_field(
+        CHANGE_ALL_OFFICES,
+        description="企業名（英）を入力する場合は、チェックが必要です。",
+    )
     company_name_en = english_field("企業名（英）", required=False)
     office_name_en = english_field("事業所名（英）")
     postal_code = postal_code_field("郵便番号")
@@ -34,6 +39,9 @@ class SystemSetupForm(TaskForm):
     address_en2 = english_field("住所（英）2", required=False)
     address_en3 = english_field("住所（英）3", required=False)
     contact_name_en = english_field("担当者名（英）")
+    postal_lookups = {
+        "postal_code": {"en1": "address_en1", "en2": "address_en2", "en3": "address_en3"}
+    }
 
     def validate_company_name_en(self, field: Field) -> None:
         """企業名（英） changes every office of the company: only with the check box."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Self
 
 from app.domain.fees import PLANS
@@ -27,6 +28,7 @@ __all__ = [
     "UserCodeRowForm",
 ]
 
+REASON_MAX = 240
 START_DATE_GONE_MESSAGE = (
     "選択された利用開始希望日は選択できません（利用契約関係申込締切日を過ぎた可能性があります）。"
     "一覧から選択し直してください。"
@@ -38,6 +40,7 @@ class EntryGuidanceForm(TaskForm):
 
     key = "entry_guidance"
     title = "申込ガイダンス"
+    submit_label = "申込担当者の入力へ進む"
 
 
 class EntryContactForm(ContactFields):
@@ -46,7 +49,12 @@ class EntryContactForm(ContactFields):
     key = "entry_contact"
     title = "申込担当者 / 申込理由"
 
-    reason = textarea_field("申込理由", max_length=240, required=True)
+    reason = textarea_field(
+        "申込理由",
+        max_length=REASON_MAX,
+        required=True,
+        description=f"{REASON_MAX}文字以内で入力してください。",
+    )
 
 
 class EntryStartDateForm(TaskForm):
@@ -85,5 +93,36 @@ class EntryConfirmForm(TaskForm):
 
     key = "entry_confirm"
     title = "申込内容確認"
+    submit_label = "申込内容を登録する"
 
-    remarks = textarea_field("備考", max_length=500, description="例：通関業許可XX月XX日予定")
+    remarks = textarea_field(
+        "備考",
+        max_length=500,
+        description="連絡事項があれば入力してください（例：通関業許可XX月XX日予定）。",
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The wished start date must still be open: its contract deadline may have passed."""
+        valid = super().validate(extra_validators)
+        if "open_start_dates" not in self.context:
+            return valid
+        wished = (
+            (self.context.get("applicant") or {})
+            .get("entry_start_date", {})
+            .get("wished_start_date")
+        )
+        open_dates = {str(item[0]) for item in self.context["open_start_dates"]}
+        if wished and wished not in open_dates:
+            self.form_errors.append(
+                f"利用開始希望日（{_label(wished)}）は利用契約関係申込締切日を過ぎたため選択"
+                "できません。「利用開始希望日」を修正してください。"
+            )
+        return valid and not self.form_errors
+
+
+def _label(iso: str) -> str:
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from wtforms import StringField
 from wtforms.fields import Field
+from wtforms.validators import ValidationError
 
 from app.domain.banks import BANKS
 from app.domain.customs import PREFECTURES
@@ -41,6 +44,15 @@ class EntryBillingForm(TaskForm):
 
     key = "entry_billing"
     title = "請求先に関する情報"
+    submit_label = "申込内容確認へ進む"
+    postal_lookups = {
+        "postal_code": {
+            "prefecture": "prefecture",
+            "city": "city",
+            "street": "street",
+            "kana": "address_kana",
+        }
+    }
 
     bulk = radio_field("一括請求", HOPE_OR_NOT)
     bulk_billing_code = code_field("請求先コード", when=BULK)
@@ -74,6 +86,21 @@ class EntryBillingForm(TaskForm):
     debit_company = text_field("企業名", when=SAME_ACCOUNT)
     debit_office = text_field("事業所名", when=SAME_ACCOUNT)
     bank = select_field("振込先銀行", BANKS, when=TRANSFER)
+
+    def prepare(self, context: Any = None) -> Self:
+        """Offer all five E-mail boxes, numbered."""
+        super().prepare(context)
+        while len(self.emails.entries) < MAX_BILLING_EMAILS:
+            self.emails.append_entry()
+        for number, entry in enumerate(self.emails.entries, start=1):
+            entry.label.text = f"E-mail{number}"
+        return self
+
+    def validate_emails(self, field: Field) -> None:
+        """The same address twice is a typing slip."""
+        addresses = [entry.data for entry in field.entries if entry.data]
+        if len(set(addresses)) != len(addresses):
+            raise ValidationError("同じE-mailが重複しています。")
 
     def validate_bulk_billing_code(self, field: Field) -> None:
         """一括請求: 請求先コード or 事業所コード, not both."""

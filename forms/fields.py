@@ -44,7 +44,8 @@ from forms.validators import (
 Choices = Sequence[tuple[str, str]]
 BLANK_CHOICE = SelectChoice("", "選択してください")
 YES_NO_REQUIRED: Choices = (("要", "要"), ("否", "否"))
-SAME_OR_OTHER_OFFICE: Choices = (("same", "事業所に同じ"), ("other", "その他"))
+OTHER_BELOW = "その他（下欄に入力してください）"
+SAME_OR_OTHER_OFFICE: Choices = (("same", "事業所に同じ"), ("other", OTHER_BELOW))
 WEEKDAYS = "月火水木金土日"
 
 
@@ -251,12 +252,16 @@ def radio_field(
     *,
     required: bool = True,
     when: Mapping[str, Any] | None = None,
+    default: str | None = None,
+    description: str = "",
 ) -> RadioField:
-    """Radio buttons; nothing is pre-selected."""
+    """Radio buttons; nothing is pre-selected unless a default is given."""
     return RadioField(
         label,
         _chain(required, when),
         choices=to_choices(choices),
+        default=default,
+        description=description,
         invalid_choice_message=_invalid_choice(label),
     )
 
@@ -273,9 +278,9 @@ def multi_select_field(
     )
 
 
-def checkbox_field(label: str, *, required: bool = False) -> BooleanField:
+def checkbox_field(label: str, *, required: bool = False, description: str = "") -> BooleanField:
     """A check box; required ones say 「「label」にチェックしてください。」."""
-    return BooleanField(label, _chain(required, None))
+    return BooleanField(label, _chain(required, None), description=description)
 
 
 def integer_field(

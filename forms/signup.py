@@ -14,6 +14,8 @@ EMAIL_MISMATCH_MESSAGE = "E-mailとE-mail（確認）が一致しません。"
 class ContactFields(TaskForm):
     """The 申込担当者 fields shared by signup and detail entry."""
 
+    summary_skip = frozenset({"email_confirm"})
+
     company_name = text_field("企業名")
     company_kana = kana_field("企業名（カナ）")
     last_name = text_field("氏名（姓）", max_length=30)
@@ -43,3 +45,4 @@ class SignupConfirmForm(TaskForm):
 
     key = "signup_confirm"
     title = "入力内容の確認"
+    submit_label = "申込内容を登録する"

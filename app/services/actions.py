@@ -55,6 +55,11 @@ def contacts(application: Application) -> list[str]:
     return [r for r in recipients if r]
 
 
+def billing_contacts(application: Application) -> list[str]:
+    """The 請求に関する担当者's addresses (1 to 5): they handle the 預金口座振替依頼書."""
+    return [e for e in application.answer("entry_billing").get("emails") or [] if e]
+
+
 def create_provisional_account(ctx: ActionContext, props: dict, data: dict) -> dict:
     app = ctx.application
     contact = app.answer("signup_contact")
@@ -93,11 +98,12 @@ def register_application(ctx: ActionContext, props: dict, data: dict) -> dict:
     app.company_name = app.answer("entry_office").get("company_name") or app.company_name
     app.contact_name = f"{contact.get('last_name', '')} {contact.get('first_name', '')}".strip()
     app.contact_email = contact.get("email") or app.contact_email
+    # Input kept with 一時保存/「戻る」 on earlier screens is superseded by what was registered.
+    app.drafts = {}
     ctx.mail("received", contacts(app), resubmission=resubmission)
-    if app.answer("entry_billing").get("payment") == "debit" and (
-        app.answer("entry_billing").get("same_account") == "no"
-    ):
-        ctx.mail("direct_debit", contacts(app))
+    billing = app.answer("entry_billing")
+    if billing.get("payment") == "debit" and billing.get("same_account") == "no":
+        ctx.mail("direct_debit", [*contacts(app), *billing_contacts(app)])
     return {"reference_no": app.reference_no}
 
 

@@ -91,7 +91,7 @@ def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
         # Answers first: the service tasks that run right after read them.
         app = unit.application
         app.answers = {**(app.answers or {}), form_key: data}
-        app.drafts = {k: v for k, v in (app.drafts or {}).items() if k != form_key}
+        app.drafts = _without(app.drafts, form_key, RESUME_KEY)
         if form_key == "review_decision":
             _record_decision(app, data)
         runtime.complete_task(unit.workflow, task_id, lane, updates)
@@ -104,40 +104,74 @@ def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
 
 
 def _record_decision(app: Application, data: dict) -> None:
-    decision = data.get("decision")
+    # The decision, its comments and the answers it judged: app.services.review.
+    from app.services.review import record_decision
+
     app.decided_at = now()
-    if decision == "return":
-        app.status = "returned"
-        app.review_comment = data.get("comment")
-    elif decision == "reject":
-        app.status = "rejected"
-        app.review_comment = data.get("reason")
-    else:
-        app.review_comment = None
+    record_decision(app, data)
 
 
-def save_draft(actor: Actor, task_id: str, raw: dict) -> None:
-    """一時保存: keep exactly what was typed, valid or not."""
+RESUME_KEY = "_resume"  # in Application.drafts: the screen 一時保存 left ("section:<key>" or key)
+
+
+def _without(drafts: dict | None, *keys: str) -> dict:
+    return {k: v for k, v in (drafts or {}).items() if k not in keys}
+
+
+def save_draft(actor: Actor, task_id: str, raw: dict, resume: bool = True) -> None:
+    """一時保存 (or 「戻る」): keep exactly what was typed, valid or not."""
     task = ready_task(actor, task_id)
     app = task.application
-    app.drafts = {**(app.drafts or {}), task.form_key: raw}
+    drafts = {**(app.drafts or {}), task.form_key: raw}
+    if resume:
+        drafts[RESUME_KEY] = task.form_key
+    app.drafts = drafts
     audit(app.id, actor, "draft_saved", form=task.form_key)
     db.session.commit()
 
 
+def save_section_draft(
+    actor: Actor, application_id: int, form_key: str, raw: dict, resume: bool = True
+) -> None:
+    """一時保存 or 「戻る」 on an earlier screen: its input is kept until it is saved or sent."""
+    _editable_section(actor, application_id, form_key)
+    app = db.session.get(Application, application_id)
+    drafts = {**(app.drafts or {}), form_key: raw}
+    if resume:
+        drafts[RESUME_KEY] = f"section:{form_key}"
+    app.drafts = drafts
+    audit(app.id, actor, "draft_saved", form=form_key, section=True)
+    db.session.commit()
+
+
+# Earlier screens that can be corrected, by the stage the applicant is in and who they are.
+EDITABLE_STAGES = {"detail_entry": "applicant", "signup": "anonymous"}
+
+
+def _editable_section(actor: Actor, application_id: int, form_key: str) -> HumanTask:
+    current = current_applicant_task(application_id)
+    if actor.application_id != application_id or current is None:
+        raise ServiceError("現在この内容は修正できません。", 403)
+    if EDITABLE_STAGES.get(current.process_id) != actor.kind:
+        raise ServiceError("現在この内容は修正できません。", 403)
+    if current.process_id == "signup" and form_key != "signup_contact":
+        raise ServiceError("現在この内容は修正できません。", 403)
+    app = db.session.get(Application, application_id)
+    if form_key not in (app.answers or {}):
+        raise ServiceError("まだ入力していない画面です。", 400)
+    return current
+
+
 def edit_section(actor: Actor, application_id: int, form_key: str, data: dict) -> None:
     """Correct an earlier screen while a later one is open; later steps see the new data."""
-    current = current_applicant_task(application_id)
-    if actor.kind != "applicant" or actor.application_id != application_id or current is None:
-        raise ServiceError("現在この内容は修正できません。", 403)
-    if current.process_id != "detail_entry":
-        raise ServiceError("現在この内容は修正できません。", 403)
+    _editable_section(actor, application_id, form_key)
 
     def operation(unit: Unit) -> None:
         if form_key not in (unit.application.answers or {}):
             raise ServiceError("まだ入力していない画面です。", 400)
         runtime.update_ready_data(unit.workflow, {form_key: data})
         unit.application.answers = {**unit.application.answers, form_key: data}
+        unit.application.drafts = _without(unit.application.drafts, form_key, RESUME_KEY)
         audit(application_id, actor, "section_edited", form=form_key)
 
     run(application_id, actor, operation)

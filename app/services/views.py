@@ -2,31 +2,19 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from importlib import import_module
 
 from sqlalchemy import select
 
 from app.clock import now, today_jst
 from app.domain.schedule import JST
+from app.domain.status import NEXT_ACTIONS, STATUS_LABELS
 from app.extensions import db
 from app.models import Application, AuditEvent, HumanTask
 from app.security import decrypt
 from app.services import Actor, ServiceError, reference
-from app.services.tasks import current_applicant_task
+from app.services.tasks import RESUME_KEY, current_applicant_task
 from app.services.unit import audit
-
-STATUS_LABELS = {
-    "signup": "仮アカウント申込中",
-    "entry": "詳細情報の入力中",
-    "submitted": "審査待ち",
-    "returned": "差戻し（申込内容の修正をお願いします）",
-    "issued": "審査終了（申込内容の確認・システム設定の申込をお願いします）",
-    "setup_filed": "システム設定申込済（NACCSセンターで作業中）",
-    "setup_done": "設定作業完了（利用開始日をお待ちください）",
-    "in_use": "利用開始",
-    "rejected": "却下",
-    "cancelled": "申込取消",
-    "expired": "仮アカウント有効期限切れ",
-}
 
 
 @dataclass(frozen=True)
@@ -34,25 +22,72 @@ class Deadline:
     label: str
     day: date
     days_left: int
+    at: datetime | None = None  # a deadline with a time of day (the 48 hours)
+    note: str = ""
+
+    @property
+    def hours_left(self) -> int | None:
+        if self.at is None:
+            return None
+        return max(int((self.at - now()).total_seconds() // 3600), 0)
+
+
+def provisional_expiry(app: Application) -> datetime | None:
+    """When the 仮ログインID expires unless the application is registered (48 hours)."""
+    if app.submitted_at is not None or app.account is None or app.status != "entry":
+        return None
+    return (app.account.created_at + timedelta(hours=48)).astimezone(JST)
 
 
 def deadlines(app: Application) -> list[Deadline]:
     today = today_jst()
-    items: list[tuple[str, date | None]] = []
-    if app.submitted_at is None and app.account is not None:
-        expires = (app.account.created_at + timedelta(hours=48)).astimezone(JST)
-        items.append(("仮ログインIDの有効期限（48時間）", expires.date()))
-    if app.wished_start_date and app.status in ("entry", "submitted", "returned"):
-        entry = reference.schedule_entry(app.wished_start_date)
+    items: list[Deadline] = []
+
+    def add(label: str, day: date | None, note: str = "", at: datetime | None = None) -> None:
+        if day:
+            items.append(Deadline(label, day, (day - today).days, at, note))
+
+    expires = provisional_expiry(app)
+    if expires is not None:
+        add(
+            "仮ログインIDの有効期限（48時間）",
+            expires.date(),
+            "この日時までに申込を登録してください（一時保存していても無効になります）。",
+            expires,
+        )
+    if app.status in ("entry", "submitted", "returned"):
+        wished = app.wished_start_date or _wished(app)
+        entry = reference.schedule_entry(wished) if wished else None
         if entry:
-            items.append(("利用契約関係申込締切日", entry.contract_deadline))
+            add(
+                "利用契約関係申込締切日",
+                entry.contract_deadline,
+                f"利用開始希望日 {_fmt(wished)} の申込締切日です。",
+            )
     if app.setup_deadline and app.status == "issued":
-        items.append(("システム設定関係申込締切日", app.setup_deadline))
+        add(
+            "システム設定関係申込締切日",
+            app.setup_deadline,
+            "この日までにシステム設定の申込がないと、申込は取り消されます。",
+        )
     if app.confirmed_start_date and app.status not in ("in_use", "rejected", "cancelled"):
-        items.append(("利用開始日", app.confirmed_start_date))
+        add("利用開始日", app.confirmed_start_date)
     if app.password_visible_until and app.status not in ("rejected", "cancelled"):
-        items.append(("パスワード表示期限", app.password_visible_until))
-    return [Deadline(label, day, (day - today).days) for label, day in items if day]
+        if app.password_visible_until >= today:
+            add(
+                "パスワード表示期限",
+                app.password_visible_until,
+                "ID通知内容のパスワードはこの日まで表示できます。",
+            )
+    return items
+
+
+def _wished(app: Application) -> date | None:
+    value = app.answer("entry_start_date").get("wished_start_date")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def news(app: Application) -> list[tuple[datetime, str]]:
@@ -100,15 +135,89 @@ def application_for(actor: Actor, application_id: int | None = None) -> Applicat
     return app
 
 
+def next_action(app: Application, task: HumanTask | None) -> str:
+    """What the applicant should do now, in plain words."""
+    expires = provisional_expiry(app)
+    text = NEXT_ACTIONS.get(app.status, "")
+    return text.format(
+        task=task.title if task else "",
+        deadline=f"{_fmt(expires.date())} {expires:%H:%M}" if expires else "期限",
+        setup=_fmt(app.setup_deadline) if app.setup_deadline else "",
+        start=_fmt(app.confirmed_start_date) if app.confirmed_start_date else "",
+    )
+
+
+def optional_provider(module: str, name: str):
+    """A function another part of the product may provide; None until it exists."""
+    try:
+        return getattr(import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def progress(app: Application):
+    """The simplified diagram of where the application stands (SVG and a text list), when the
+    analyst side provides it (``app.services.analyst.applicant_progress_svg``)."""
+    provider = optional_provider("app.services.analyst", "applicant_progress_svg")
+    return provider(app.id) if provider is not None else None
+
+
+def review_comments(app: Application) -> dict[str, dict[str, str]]:
+    """差戻し comments per screen and field while the application is returned."""
+    if app.status != "returned":
+        return {}
+    provider = optional_provider("app.services.review", "comments_for_applicant")
+    return (provider(app.id) or {}) if provider else {}
+
+
+def documents(app: Application) -> dict[str, bool]:
+    """Which PDF documents the applicant can print now."""
+    gone = app.status in ("rejected", "cancelled", "expired")
+    return {
+        "application_form": app.reference_no is not None and not gone,
+        "consent": (
+            not gone
+            and app.confirmed_start_date is not None
+            and today_jst() >= app.confirmed_start_date
+            and app.status in ("setup_filed", "setup_done", "in_use")
+        ),
+    }
+
+
 def home(actor: Actor) -> dict:
     app = application_for(actor)
+    task = current_applicant_task(app.id)
+    notice = optional_provider("app.services.review", "start_date_notice")
     return {
         "application": app,
         "status_label": STATUS_LABELS.get(app.status, app.status),
-        "next_task": current_applicant_task(app.id),
+        "next_task": task,
+        "next_action": next_action(app, task),
         "deadlines": deadlines(app),
         "news": news(app),
+        "resume": resume_screen(app),
+        "progress": progress(app),
+        "start_date_notice": notice(app.id) if notice else None,
+        "documents": documents(app),
+        "comments": review_comments(app),
     }
+
+
+def resume_screen(app: Application) -> tuple[str, str] | None:
+    """The screen 一時保存 left, while it can still be opened: ("section", form key) or
+    ("task", task id)."""
+    target = (app.drafts or {}).get(RESUME_KEY)
+    task = current_applicant_task(app.id)
+    if not target or task is None:
+        return None
+    if isinstance(target, str) and target.startswith("section:"):
+        key = target.removeprefix("section:")
+        from app.services.applicant_pages import section_order
+
+        if task.process_id == "detail_entry" and key in section_order(app.id, task):
+            return ("section", key)
+        return None
+    return ("task", task.task_id) if target == task.form_key else None
 
 
 def passwords_visible(app: Application) -> bool:
@@ -120,11 +229,13 @@ def passwords_visible(app: Application) -> bool:
 
 
 def id_notice(actor: Actor, application_id: int | None = None) -> dict:
-    """ID通知内容; showing passwords is recorded in the audit trail."""
+    """ID通知内容; every view is recorded, and showing passwords separately."""
     app = application_for(actor, application_id)
     if not app.credentials:
         raise ServiceError("ID通知内容はまだありません（審査終了後に表示されます）。", 404)
     visible = passwords_visible(app)
+    office = None
+    users = []
     rows = []
     for credential in app.credentials:
         password = (
@@ -133,10 +244,22 @@ def id_notice(actor: Actor, application_id: int | None = None) -> dict:
             else None
         )
         rows.append({"credential": credential, "password": password})
+        if credential.kind == "office":
+            office = {"credential": credential, "password": password}
+        else:
+            users.append({"credential": credential, "password": password})
+    audit(app.id, actor, "id_notice_viewed", passwords_shown=visible)
     if visible:
         audit(app.id, actor, "passwords_viewed")
-        db.session.commit()
-    return {"application": app, "rows": rows, "visible": visible}
+    db.session.commit()
+    return {
+        "application": app,
+        "rows": rows,
+        "office": office,
+        "users": users,
+        "visible": visible,
+        "customs": app.answer("entry_office").get("customs", ""),
+    }
 
 
 def form_context(app: Application) -> dict:
@@ -144,7 +267,12 @@ def form_context(app: Application) -> dict:
     today = today_jst()
     return {
         "open_start_dates": [
-            (e.start_date.isoformat(), _schedule_label(e)) for e in reference.open_schedule(today)
+            (
+                e.start_date.isoformat(),
+                f"{_fmt(e.start_date)}（申込締切 {e.contract_deadline.month}月"
+                f"{e.contract_deadline.day}日）",
+            )
+            for e in reference.open_schedule(today)
         ],
         "schedule_dates": [
             (e.start_date.isoformat(), _schedule_label(e))
@@ -169,33 +297,9 @@ def _schedule_label(entry) -> str:
 
 def initial_data(app: Application, form_key: str) -> dict:
     """Defaults for a screen never saved before, from what the applicant already typed."""
-    signup = app.answer("signup_contact")
-    if form_key == "entry_contact":
-        return {k: v for k, v in signup.items()}
-    if form_key == "entry_office":
-        return {
-            "company_name": signup.get("company_name", ""),
-            "company_kana": signup.get("company_kana", ""),
-        }
-    if form_key == "entry_manager":
-        return {"mode": "same", "naccs_type": "net"}
-    if form_key == "entry_user_codes":
-        return {
-            "rows": [
-                {
-                    "code_no": 1,
-                    "sso": "否",
-                    "processing": "netNACCS",
-                    "identifier_count": 1,
-                    "paid_statistics": "否",
-                    "free_statistics": "否",
-                    "bonded_storage": "否",
-                }
-            ]
-        }
-    if form_key == "review_decision" and app.wished_start_date:
-        return {"confirmed_start_date": app.wished_start_date.isoformat()}
-    return {}
+    from forms.defaults import initial_data as defaults
+
+    return defaults(form_key, app.answers or {}, app.wished_start_date)
 
 
 def completed_sections(application_id: int) -> list[HumanTask]:

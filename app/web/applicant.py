@@ -1,19 +1,47 @@
-"""Applicant pages: top, 仮アカウント申込, the NSS menu, task screens, ID通知内容."""
+"""Applicant pages: top, 仮アカウント申込, the NSS menu, task screens, 詳細, ID通知内容, PDFs."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, user_logged_in
 
 from app.services import ServiceError
+from app.services.applicant_pages import application_detail, document
 from app.services.signup import start_signup
-from app.services.tasks import current_applicant_task, edit_section
+from app.services.tasks import current_applicant_task
 from app.services.timers import refresh_application
-from app.services.views import form_context, id_notice
 from app.services.views import home as home_view
+from app.services.views import id_notice
 from app.web import current_actor
-from app.web.task_pages import build_form, handle_task
-from forms import form_for
+from app.web.task_pages import handle_section, handle_task
+from forms.address import postal_payload
+from forms.summary import summarize_answers
 
 bp = Blueprint("applicant", __name__)
+RESUME_FLAG = "resume_after_login"
+
+
+@bp.app_template_global()
+def answer_sections(application) -> list:
+    """The application's answers in words, section by section (confirmation and review)."""
+    return summarize_answers(application.answers or {})
+
+
+@user_logged_in.connect
+def _remember_login(sender, user, **extra) -> None:
+    """After an applicant logs in, the menu sends them back to the screen 一時保存 left."""
+    if not getattr(user, "is_staff", True):
+        session[RESUME_FLAG] = True
 
 
 def applicant_required():
@@ -21,6 +49,10 @@ def applicant_required():
     if actor.kind != "applicant":
         return redirect(url_for("auth.login"))
     return None
+
+
+def _refused(exc: ServiceError):
+    return render_template("errors/refused.html", message=exc.message), exc.status
 
 
 @bp.route("/")
@@ -34,9 +66,6 @@ def index():
 def signup():
     """システム利用規程: nothing can be entered before agreeing."""
     if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-
-        validate_csrf(request.form.get("csrf_token"))
         actor = start_signup()
         session["signup_application_id"] = actor.application_id
         task = current_applicant_task(actor.application_id, "signup")
@@ -47,6 +76,12 @@ def signup():
 @bp.route("/signup/tasks/<task_id>", methods=["GET", "POST"])
 def signup_task(task_id: str):
     return handle_task(task_id, "applicant.signup_done")
+
+
+@bp.route("/signup/sections/<form_key>", methods=["GET", "POST"])
+def signup_section(form_key: str):
+    """Correct the 申込担当者 from the confirmation screen before the account is made."""
+    return handle_section(form_key)
 
 
 @bp.route("/signup/done")
@@ -67,7 +102,14 @@ def home():
     if (refused := applicant_required()) is not None:
         return refused
     refresh_application(current_actor().application_id)
-    return render_template("applicant/home.html", **home_view(current_actor()))
+    view = home_view(current_actor())
+    if session.pop(RESUME_FLAG, False) and view["resume"]:
+        kind, target = view["resume"]
+        flash("一時保存した画面を表示しています。続きから入力してください。", "info")
+        if kind == "section":
+            return redirect(url_for("applicant.section", form_key=target))
+        return redirect(url_for("applicant.task", task_id=target))
+    return render_template("applicant/home.html", **view)
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -81,36 +123,53 @@ def task(task_id: str):
 @bp.route("/sections/<form_key>", methods=["GET", "POST"])
 @login_required
 def section(form_key: str):
-    """Correct an earlier screen (「戻る」 or a link on the confirmation page)."""
+    """An earlier screen (「戻る」 or a 「修正する」 link on the confirmation page)."""
     if (refused := applicant_required()) is not None:
         return refused
-    actor = current_actor()
-    view = home_view(actor)
-    application, current = view["application"], view["next_task"]
-    if form_for(form_key) is None or form_key not in (application.answers or {}) or current is None:
-        flash("この画面は現在修正できません。", "error")
+    return handle_section(form_key)
+
+
+@bp.route("/application")
+@login_required
+def detail():
+    """The application's 「詳細」: confirmed start date, every section, 申込書, ID通知内容."""
+    if (refused := applicant_required()) is not None:
+        return refused
+    try:
+        return render_template("applicant/detail.html", **application_detail(current_actor()))
+    except ServiceError as exc:
+        return _refused(exc)
+
+
+@bp.route("/application/received")
+@login_required
+def received():
+    """受付完了: 「利用申込の受付が完了しました」 and the 申込受付番号."""
+    if (refused := applicant_required()) is not None:
+        return refused
+    view = home_view(current_actor())
+    if view["application"].reference_no is None:
         return redirect(url_for("applicant.home"))
-    post = request.method == "POST"
-    form = build_form(form_key, application, application.answer(form_key), None, post)
-    if post and form.validate_on_submit():
-        try:
-            edit_section(actor, application.id, form_key, form.to_task_data())
-        except ServiceError as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("applicant.home"))
-        flash("修正内容を保存しました。", "info")
-        return redirect(url_for("applicant.task", task_id=current.task_id))
-    return (
-        render_template(
-            "tasks/section.html",
-            form=form,
-            form_key=form_key,
-            current=current,
-            application=application,
-            context=form_context(application),
-        ),
-        422 if post else 200,
+    return render_template("applicant/received.html", **view)
+
+
+@bp.route("/application/documents/<kind>.pdf")
+@login_required
+def document_pdf(kind: str):
+    """申込書 (application_form) or 利用承諾書 (consent) as a PDF with Japanese text."""
+    if (refused := applicant_required()) is not None:
+        return refused
+    if kind not in ("application_form", "consent"):
+        return _refused(ServiceError("書類が見つかりません。", 404))
+    try:
+        filename, body = document(current_actor(), kind)
+    except ServiceError as exc:
+        return _refused(exc)
+    title = (
+        "システムサービス利用申込書" if kind == "application_form" else "システムサービス利用承諾書"
     )
+    disposition = f"inline; filename=\"{filename}\"; filename*=UTF-8''{quote(title)}.pdf"
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @bp.route("/application/notice")
@@ -121,5 +180,12 @@ def notice():
     try:
         data = id_notice(current_actor())
     except ServiceError as exc:
-        return render_template("errors/refused.html", message=exc.message), exc.status
+        return _refused(exc)
     return render_template("applicant/notice.html", **data)
+
+
+@bp.route("/postal/<code>")
+@login_required
+def postal(code: str):
+    """「反映」 without reloading: the address of a 郵便番号 as JSON (Japan Post data)."""
+    return jsonify(postal_payload(code))

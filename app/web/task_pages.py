@@ -1,4 +1,4 @@
-"""The one page that shows and submits any user task's form, for applicants and staff."""
+"""The one page that shows and submits any user task's form, and the applicant's earlier screens."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import logout_user
@@ -6,14 +6,22 @@ from jinja2 import TemplateNotFound
 from werkzeug.datastructures import MultiDict
 
 from app.services import ServiceError
-from app.services.tasks import open_task, save_draft, submit_task
-from app.services.views import completed_sections, form_context, initial_data
+from app.services.applicant_pages import neighbours, open_section, task_page
+from app.services.tasks import edit_section, open_task, save_draft, save_section_draft, submit_task
+from app.services.views import form_context, initial_data
 from app.web import current_actor
 from forms import form_for
 from forms.base import TaskForm
 
+# Where the applicant lands after the screen that ends a stage (the manual's done screens).
+AFTER_SUBMIT = {"entry_confirm": "applicant.received"}
+SAVED_AND_LOGGED_OUT = (
+    "入力内容を一時保存してログアウトしました。再度ログインすると、この画面から続けて入力できます。"
+)
+
 
 def build_form(form_key: str, application, saved: dict | None, draft: dict | None, post: bool):
+    """The screen's form: what was posted, else the 一時保存 input, else the saved answers."""
     form_class = form_for(form_key)
     if form_class is None:
         abort(500, description=f"no form registered for {form_key}")
@@ -29,22 +37,34 @@ def build_form(form_key: str, application, saved: dict | None, draft: dict | Non
     return form
 
 
-def render_task(view, form, template_name: str):
-    sections = (
-        completed_sections(view.application.id) if view.task.process_id == "detail_entry" else []
-    )
+def _render(task, application, form, **extra):
     context = {
-        "view": view,
-        "task": view.task,
-        "application": view.application,
+        "task": task,
+        "application": application,
         "form": form,
-        "previous": sections[-1] if sections else None,
-        "sections": sections,
+        "page": task_page(application, task.form_key, form),
+        "section_editing": False,
+        "previous": None,
+        **extra,
     }
     try:
-        return render_template(f"tasks/{view.task.form_key}.html", **context)
+        return render_template(f"tasks/{task.form_key}.html", **context)
     except TemplateNotFound:
-        return render_template(template_name, **context)
+        return render_template("tasks/form.html", **context)
+
+
+def render_task(view, form, template_name: str = "tasks/form.html"):
+    """A ready task's page; applicants in detail entry get 「戻る」 to the screen before."""
+    previous = None
+    if view.task.lane == "applicant" and view.task.process_id == "detail_entry":
+        previous, _ = neighbours(view.application.id, None)
+    return _render(view.task, view.application, form, view=view, previous=previous)
+
+
+def _logged_out_after_draft():
+    logout_user()
+    flash(SAVED_AND_LOGGED_OUT, "info")
+    return redirect(url_for("auth.login"))
 
 
 def handle_task(task_id: str, done_endpoint: str):
@@ -58,22 +78,83 @@ def handle_task(task_id: str, done_endpoint: str):
     if post and "save_draft" in request.form:
         save_draft(actor, task_id, form.raw_input())
         if actor.kind == "applicant":
-            logout_user()
-            flash(
-                "入力内容を一時保存してログアウトしました。再度ログインすると続きから入力できます。",
-                "info",
-            )
-            return redirect(url_for("auth.login"))
+            return _logged_out_after_draft()
         flash("一時保存しました。", "info")
         return redirect(url_for(done_endpoint))
+    if post and "go_back" in request.form and actor.kind == "applicant":
+        # 「戻る」 keeps what was typed here, valid or not, for when the applicant returns.
+        save_draft(actor, task_id, form.raw_input(), resume=False)
+        previous, _ = neighbours(view.application.id, None)
+        if previous:
+            return redirect(url_for("applicant.section", form_key=previous))
+        return redirect(url_for(request.endpoint, task_id=task_id))
+    action = form.requested_action(request.form) if post else None
+    if action is not None:
+        form = form.apply_action(*action)
+        return render_task(view, form), 200
     if post and form.validate_on_submit():
         try:
             next_task = submit_task(actor, task_id, form.to_task_data())
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for(done_endpoint))
+        if view.task.form_key in AFTER_SUBMIT and actor.kind == "applicant":
+            return redirect(url_for(AFTER_SUBMIT[view.task.form_key]))
         if next_task is not None and next_task.process_id == view.task.process_id:
             return redirect(url_for(request.endpoint, task_id=next_task.task_id))
         return redirect(url_for(done_endpoint))
     status = 422 if post else 200
-    return render_task(view, form, "tasks/form.html"), status
+    return render_task(view, form), status
+
+
+def _task_url(task) -> str:
+    endpoint = "applicant.signup_task" if task.process_id == "signup" else "applicant.task"
+    return url_for(endpoint, task_id=task.task_id)
+
+
+def handle_section(form_key: str):
+    """An earlier screen, opened with 「戻る」 or a 「修正する」 link, with its data.
+
+    「次へ進む」 saves it and goes forward to the next screen (ending at the current task);
+    「戻る」 and 一時保存 keep the input typed here without validating it.
+    """
+    actor = current_actor()
+    try:
+        section = open_section(actor, form_key)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(
+            url_for("applicant.home" if actor.kind == "applicant" else "applicant.index")
+        )
+    application, current = section.application, section.current
+    post = request.method == "POST"
+    form = build_form(form_key, application, section.saved, section.draft, post)
+    previous, following = neighbours(application.id, form_key)
+    try:
+        if post and "save_draft" in request.form and actor.kind == "applicant":
+            save_section_draft(actor, application.id, form_key, form.raw_input())
+            return _logged_out_after_draft()
+        if post and "go_back" in request.form and actor.kind == "applicant":
+            save_section_draft(actor, application.id, form_key, form.raw_input(), resume=False)
+            return redirect(url_for("applicant.section", form_key=previous or form_key))
+        action = form.requested_action(request.form) if post else None
+        if action is not None:
+            form = form.apply_action(*action)
+        elif post and form.validate_on_submit():
+            edit_section(actor, application.id, form_key, form.to_task_data())
+            if following:
+                return redirect(url_for("applicant.section", form_key=following))
+            return redirect(_task_url(current))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("applicant.home"))
+    status = 422 if post and action is None else 200
+    page = _render(
+        section.task,
+        application,
+        form,
+        previous=previous,
+        section_editing=True,
+        current=current,
+    )
+    return page, status

@@ -126,7 +126,7 @@ def test_happy_path_to_start_of_use(app, client, staff_client, smtp, clock_at):
 def _token(client) -> str:
     from tests.helpers import csrf_token
 
-    page = client.get("/home")
+    page = client.get("/home", follow_redirects=True)  # may resume the 一時保存 screen
     assert page.status_code == 200, page.get_data(as_text=True)[:2000]
     return csrf_token(page.get_data(as_text=True))
 

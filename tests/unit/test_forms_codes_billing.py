@@ -119,10 +119,12 @@ def test_user_codes_row_field_errors(app: Flask) -> None:
     assert form.form_errors == []  # rows with field errors are not checked as a code
 
 
-def test_user_codes_empty_post_has_one_blank_row(app: Flask) -> None:
+def test_user_codes_empty_post_asks_for_a_code(app: Flask) -> None:
     form = submit(app, EntryUserCodesForm, {})
-    assert len(form.rows.entries) == 1
-    assert form.rows.errors[0]["system_kind"] == ["システム区分を選択してください。"]
+    assert form.rows.entries == []
+    assert form.form_errors == [
+        "利用者コードが設定されていません。「新規に利用者コードを追加する」から設定してください。"
+    ]
 
 
 def test_user_codes_accepts_at_most_50_rows(app: Flask) -> None:
@@ -179,7 +181,7 @@ def test_billing_emails_one_to_five(app: Flask) -> None:
     form = submit(
         app, EntryBillingForm, dict(posted, **{"emails-0": "a@example.jp", "emails-1": "x@"})
     )
-    assert form.errors == {"emails": [[], ["E-mailの形式が正しくありません。"]]}
+    assert form.errors == {"emails": [[], ["E-mailの形式が正しくありません。"], [], [], []]}
     many = dict(posted, **{f"emails-{i}": f"user{i}@example.jp" for i in range(6)})
     form = submit(app, EntryBillingForm, many)
     assert form.to_task_data()["emails"] == [f"user{i}@example.jp" for i in range(5)]

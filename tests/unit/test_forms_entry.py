@@ -233,7 +233,8 @@ def test_entry_manager_other_and_no_fax(app: Flask) -> None:
     assert form.errors == {}
     assert form.to_task_data()["fax1"] == "0000000000"
     general = submit(app, EntryManagerForm, dict(MANAGER_OTHER, naccs_type="general"))
-    assert general.errors == {}
+    assert list(general.errors) == ["naccs_type"]
+    assert "変更申込" in general.errors["naccs_type"][0]
     assert "一般NACCS" in EntryManagerForm.general_naccs_note
 
 
