@@ -15,6 +15,7 @@ SUBJECTS = {
     "signup_done": "【NSS】仮アカウント登録完了のお知らせ",
     "received": "【NSS】利用申込受付完了のお知らせ",
     "confirmation_done": "【NACCS】利用申込確認完了のお知らせ",
+    "returned": "【NSS】利用申込内容の修正のお願い",
     "rejected": "【NSS】利用申込却下のお知らせ",
     "cancelled": "【NSS】利用申込取消のお知らせ",
     "setup_filed": "【NSS】システム設定申込受付のお知らせ",

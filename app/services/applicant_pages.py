@@ -9,6 +9,7 @@ from app.domain.schedule import JST
 from app.extensions import db
 from app.models import Application, AuditEvent, HumanTask
 from app.services import Actor, ServiceError, reference
+from app.services.review import start_date_notice
 from app.services.tasks import current_applicant_task
 from app.services.unit import audit
 from app.services.views import (
@@ -16,7 +17,6 @@ from app.services.views import (
     application_for,
     completed_sections,
     documents,
-    optional_provider,
     provisional_expiry,
     review_comments,
 )
@@ -135,14 +135,13 @@ def application_detail(actor: Actor) -> dict:
     app = application_for(actor)
     if app.reference_no is None:
         raise ServiceError("申込はまだ登録されていません。", 404)
-    notice = optional_provider("app.services.review", "start_date_notice")
     return {
         "application": app,
         "status_label": STATUS_LABELS.get(app.status, app.status),
         "sections": summarize_answers(app.answers or {}),
         "remarks": app.answer("entry_confirm").get("remarks", ""),
         "documents": documents(app),
-        "start_date_notice": notice(app.id) if notice else None,
+        "start_date_notice": start_date_notice(app.id),
         "next_task": current_applicant_task(app.id),
     }
 

@@ -10,6 +10,7 @@ from app.clock import now, today_jst
 from app.domain.checks import Check, CheckInputs, run_checks
 from app.domain.schedule import JST, end_of_day
 from app.domain.schedule import ScheduleEntry as ScheduleRow
+from app.domain.status import STATUS_LABELS
 from app.extensions import db
 from app.models import (
     Application,
@@ -22,7 +23,6 @@ from app.models import (
 )
 from app.services import Actor, ServiceError, reference
 from app.services.unit import audit
-from app.services.views import STATUS_LABELS
 
 REVIEW_FORM = "review_decision"
 DECISION_LABELS = {"approve": "承認", "return": "差戻し", "reject": "却下"}

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from importlib import import_module
 
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from app.extensions import db
 from app.models import Application, AuditEvent, HumanTask
 from app.security import decrypt
 from app.services import Actor, ServiceError, reference
+from app.services.review import comments_for_applicant, start_date_notice
 from app.services.tasks import RESUME_KEY, current_applicant_task
 from app.services.unit import audit
 
@@ -147,27 +147,19 @@ def next_action(app: Application, task: HumanTask | None) -> str:
     )
 
 
-def optional_provider(module: str, name: str):
-    """A function another part of the product may provide; None until it exists."""
-    try:
-        return getattr(import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
 def progress(app: Application):
-    """The simplified diagram of where the application stands (SVG and a text list), when the
-    analyst side provides it (``app.services.analyst.applicant_progress_svg``)."""
-    provider = optional_provider("app.services.analyst", "applicant_progress_svg")
-    return provider(app.id) if provider is not None else None
+    """The simplified diagram of where the application stands (SVG and a text list)."""
+    # Imported here: the analyst side imports the form registry, which imports this module.
+    from app.services.analyst import applicant_progress_svg
+
+    return applicant_progress_svg(app.id)
 
 
 def review_comments(app: Application) -> dict[str, dict[str, str]]:
     """差戻し comments per screen and field while the application is returned."""
     if app.status != "returned":
         return {}
-    provider = optional_provider("app.services.review", "comments_for_applicant")
-    return (provider(app.id) or {}) if provider else {}
+    return comments_for_applicant(app.id) or {}
 
 
 def documents(app: Application) -> dict[str, bool]:
@@ -187,7 +179,6 @@ def documents(app: Application) -> dict[str, bool]:
 def home(actor: Actor) -> dict:
     app = application_for(actor)
     task = current_applicant_task(app.id)
-    notice = optional_provider("app.services.review", "start_date_notice")
     return {
         "application": app,
         "status_label": STATUS_LABELS.get(app.status, app.status),
@@ -197,7 +188,7 @@ def home(actor: Actor) -> dict:
         "news": news(app),
         "resume": resume_screen(app),
         "progress": progress(app),
-        "start_date_notice": notice(app.id) if notice else None,
+        "start_date_notice": start_date_notice(app.id),
         "documents": documents(app),
         "comments": review_comments(app),
     }

@@ -187,6 +187,8 @@ def test_return_for_correction_and_resubmission(app, client, staff_client, smtp,
     review(staff_client, "return", comment="事業所名をご確認ください。")
     application = only_application()
     assert application.status == "returned"
+    returned = smtp.by_subject("利用申込内容の修正のお願い")
+    assert returned and "事業所名をご確認ください。" in smtp.body(returned[-1])
     home = client.get("/home").get_data(as_text=True)
     assert "事業所名をご確認ください。" in home
     # The correction pass goes straight to the confirmation page with the earlier answers.

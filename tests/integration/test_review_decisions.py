@@ -141,8 +141,16 @@ def test_return_with_comments_per_field_then_the_resubmission_diff(app, client, 
         ("entry_billing", ""),
     ]
 
-    # The applicant corrects the office name and registers the application again.
+    # The applicant sees each comment beside what it concerns: on the confirmation page and on
+    # the 事業所 screen next to 事業所名.
     task_url = next_task_url(client)
+    assert OFFICE_COMMENT in client.get(task_url).get_data(as_text=True)
+    office_page = client.get("/sections/entry_office").get_data(as_text=True)
+    assert OFFICE_COMMENT in office_page
+    assert office_page.index(OFFICE_COMMENT) < office_page.index('name="office_kana"')
+    assert office_page.index('name="office_name"') < office_page.index('name="office_kana"')
+
+    # The applicant corrects the office name and registers the application again.
     office = {**ANSWERS["entry_office"], "office_name": "海上第二事業所"}
     assert post_page(client, "/sections/entry_office", office, button="").status_code == 302
     assert post_page(client, task_url, ANSWERS["entry_confirm"]).status_code == 302

@@ -82,8 +82,8 @@ def test_a_file_that_is_not_bpmn_is_refused():
 def test_schema_violation_names_the_element_and_line():
     files = edited(
         "review.bpmn",
-        '<bpmn:endEvent id="end" name="審査終了">\n      <bpmn:incoming>flow_review_application_end</bpmn:incoming>\n    </bpmn:endEvent>',
-        '<bpmn:endEvnt id="end" name="審査終了">\n      <bpmn:incoming>flow_review_application_end</bpmn:incoming>\n    </bpmn:endEvnt>',
+        '<bpmn:endEvent id="end" name="審査終了">\n      <bpmn:incoming>flow_review_returned_end</bpmn:incoming>\n    </bpmn:endEvent>',
+        '<bpmn:endEvnt id="end" name="審査終了">\n      <bpmn:incoming>flow_review_returned_end</bpmn:incoming>\n    </bpmn:endEvnt>',
     )
     found = problem(validate_files(files, MAIN), "schema")
     assert found.file == "review.bpmn"
