@@ -22,6 +22,7 @@ setup: install
 	$(FLASK) bpmn deploy
 
 run: setup
+	$(FLASK) admin demo-applications --if-none
 	$(PY) -m app.devserver --port $(PORT)
 
 test: setup

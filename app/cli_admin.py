@@ -340,8 +340,15 @@ def submit_demo_applications(count: int) -> list[tuple[str, str]]:
 
 @admin_cli.command("demo-applications")
 @click.option("--count", default=len(DEMO_VARIANTS), show_default=True)
+@click.option("--if-none", is_flag=True, help="Only when there is no application yet (make run).")
 @refusals
-def demo_applications(count: int) -> None:
+def demo_applications(count: int, if_none: bool) -> None:
     """Submit demo applications waiting for review (each with something to check)."""
+    from app.extensions import db
+    from app.models import Application
+
+    if if_none and db.session.query(Application.id).first() is not None:
+        click.echo("applications exist: no demo applications added")
+        return
     for reference_no, variant in submit_demo_applications(count):
         click.echo(f"{reference_no}  {variant}")

@@ -246,20 +246,6 @@ class SectionView(NamedTuple):
     fields: list[FieldView]
 
 
-SECTION_ORDER = (
-    "entry_contact",
-    "entry_start_date",
-    "entry_office",
-    "entry_contractor",
-    "entry_manager",
-    "entry_user_codes",
-    "entry_equipment",
-    "entry_plan",
-    "entry_billing",
-    "entry_confirm",
-)
-
-
 class _Spec(NamedTuple):
     name: str
     label: str
@@ -320,9 +306,10 @@ def _applies(spec: _Spec, data: dict[str, Any]) -> bool:
 def describe_answers(answers: dict[str, Any]) -> list[SectionView]:
     """The detail-entry answers in screen order, each field with its label and display text."""
     from forms import FORMS
+    from forms.summary import SECTION_TITLES  # the screens in the manual's order
 
     sections = []
-    for form_key in SECTION_ORDER:
+    for form_key in (*SECTION_TITLES, "entry_confirm"):
         data = (answers or {}).get(form_key)
         if data is None or form_key not in FORMS:
             continue
