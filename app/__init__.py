@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 
 from app.config import Config, ProductionConfig, TestConfig
 from app.extensions import csrf, db, login_manager, mail, migrate
@@ -59,6 +60,11 @@ def create_app(config: type | str | dict | None = None) -> Flask:
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        # Usually an expired session (8 hours) or a page kept open across a logout.
+        return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(500)
     def server_error(error):

@@ -12,6 +12,7 @@ STATUS_LABELS = {
     "rejected": "却下",
     "cancelled": "申込取消",
     "expired": "仮アカウント有効期限切れ",
+    "abandoned": "仮アカウント申込未完了（24時間以内に登録されませんでした）",
 }
 
 NEXT_ACTIONS = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -165,6 +166,18 @@ def _find(workflow: BpmnWorkflow, task_id: str):
         return workflow.get_task_from_id(UUID(task_id))
     except Exception:  # unknown id, or a task of a subprocess that was removed
         return None
+
+
+def end_status(workflow: BpmnWorkflow) -> str | None:
+    """The "status" property of the end event that finished the main process, if any."""
+    if not workflow.completed:
+        return None
+    for task in workflow.get_tasks(state=TaskState.COMPLETED, first_task=workflow.task_tree):
+        if task.workflow is workflow and isinstance(task.task_spec, EndEvent):
+            status = (getattr(task.task_spec, "extensions", None) or {}).get("status")
+            if status:
+                return status
+    return None
 
 
 def workflow_status(workflow: BpmnWorkflow) -> str:

@@ -2,8 +2,9 @@
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ServiceTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 
@@ -37,12 +38,20 @@ class TopicServiceTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
+class PropertyEndEventParser(CamundaEndEventParser):
+    """End events keep their camunda:properties (a "status" says how the application ended)."""
+
+    def parse_extensions(self, node=None):
+        return CamundaTaskParser.parse_extensions(self, node)
+
+
 class ProductParser(CamundaParser):
     """Camunda-flavoured parser that also understands external service tasks."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (TopicServiceTaskParser, TopicServiceTask),
+        full_tag("endEvent"): (PropertyEndEventParser, EndEvent),
     }
 
     def __init__(self):

@@ -111,6 +111,9 @@ def fire_and_audit(unit: Unit) -> list[str]:
 def save(unit: Unit) -> list[runtime.ReadyTask]:
     from app.clock import now
 
+    ended = runtime.end_status(unit.workflow)
+    if ended:
+        unit.application.status = ended
     return store.save(unit.instance, unit.workflow, unit.actor.label, due_for(now()))
 
 

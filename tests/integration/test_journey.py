@@ -284,3 +284,24 @@ def test_late_submission_loses_to_the_due_timer(app, client, smtp, clock_at):
     else:
         raise AssertionError("a late submission was accepted")
     assert only_application().status == "expired"
+
+
+def test_signup_left_unfinished_ends_as_abandoned_after_24_hours(app, client, clock_at):
+    """The end event's camunda:property "status" names how the application ended."""
+    from tests.helpers import csrf_token
+
+    page = client.get("/signup")
+    assert (
+        client.post(
+            "/signup", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+        ).status_code
+        == 302
+    )
+    clock_at.shift(timedelta(hours=23, minutes=59))
+    assert fire_due_timers() == 0
+    clock_at.shift(timedelta(minutes=2))
+    assert fire_due_timers() == 1
+    application = only_application()
+    assert application.status == "abandoned"
+    assert db.session.scalar(select(ProcessInstance.status)) == "completed"
+    assert db.session.scalar(select(HumanTask).where(HumanTask.state == "ready")) is None

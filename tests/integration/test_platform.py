@@ -161,7 +161,9 @@ def test_clock_command_moves_the_shared_clock_and_the_worker_fires(app, client, 
 
 
 def test_posts_without_csrf_token_are_refused(app, client):
-    assert client.post("/signup").status_code == 400
+    refused = client.post("/signup")
+    assert refused.status_code == 400
+    assert "画面の有効期限が切れています" in refused.get_data(as_text=True)
     assert client.post("/login", data={"login_id": "0000001", "password": "x"}).status_code == 400
     assert (
         client.post(
