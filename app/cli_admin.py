@@ -181,7 +181,7 @@ def office_import(csv_file: str) -> None:
 @staff_cli.command("list")
 def staff_list() -> None:
     """Print staff users with their roles."""
-    from app.services.admin import staff_users
+    from app.services.staff_admin import staff_users
 
     for user in staff_users(CLI_ACTOR):
         state = "active" if user.active else "inactive"
@@ -201,7 +201,7 @@ def _roles(value: str) -> list[str]:
 @refusals
 def staff_add(login: str, name: str, email: str, roles: str, password: str) -> None:
     """Create the staff user LOGIN (the password is stored hashed)."""
-    from app.services.admin import save_staff_user
+    from app.services.staff_admin import save_staff_user
 
     data = {"login": login, "name": name, "email": email, "roles": _roles(roles)}
     save_staff_user(CLI_ACTOR, {**data, "active": True, "password": password})
@@ -216,7 +216,7 @@ def staff_add(login: str, name: str, email: str, roles: str, password: str) -> N
 @refusals
 def staff_set(login: str, roles: str | None, active: bool | None, password: bool) -> None:
     """Change the roles, the state or the password of LOGIN."""
-    from app.services.admin import save_staff_user, staff_users
+    from app.services.staff_admin import save_staff_user, staff_users
 
     user = next((u for u in staff_users(CLI_ACTOR) if u.login == login), None)
     if user is None:

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.clock import today_jst
-from app.services import ServiceError
+from app.services import ServiceError, staff_admin
 from app.services import admin as service
 from app.web import current_actor
 from forms.admin import (
@@ -123,23 +123,7 @@ def schedule_delete(entry_id: int):
 @bp.route("/schedule/import", methods=["POST"])
 @admin_required
 def schedule_import():
-    form = CsvImportForm()
-    if not form.validate_on_submit():
-        for message in form.file.errors:
-            flash(message, "error")
-        return redirect(url_for("admin.schedule"))
-    try:
-        text = service.decode_csv(form.file.data.read())
-        counts = service.import_schedule(current_actor(), text)
-    except ServiceError as exc:
-        _flash_lines(exc)
-    else:
-        flash(
-            f"取り込みました：追加 {counts['added']}件・更新 {counts['updated']}件・"
-            f"変更なし {counts['unchanged']}件",
-            "info",
-        )
-    return redirect(url_for("admin.schedule"))
+    return _import_csv(service.import_schedule, "admin.schedule")
 
 
 # --- business calendar -------------------------------------------------------------------
@@ -230,19 +214,26 @@ def office(code: str | None = None):
 @bp.route("/offices/import", methods=["POST"])
 @admin_required
 def offices_import():
+    return _import_csv(service.import_offices, "admin.offices")
+
+
+def _import_csv(importer, back_to: str):
+    """Shared by the schedule and office imports: validate the upload, import, report counts."""
     form = CsvImportForm()
     if not form.validate_on_submit():
         for message in form.file.errors:
             flash(message, "error")
-        return redirect(url_for("admin.offices"))
+        return redirect(url_for(back_to))
     try:
-        text = service.decode_csv(form.file.data.read())
-        counts = service.import_offices(current_actor(), text)
+        counts = importer(current_actor(), service.decode_csv(form.file.data.read()))
     except ServiceError as exc:
         _flash_lines(exc)
     else:
-        flash(f"取り込みました：追加 {counts['added']}件・更新 {counts['updated']}件", "info")
-    return redirect(url_for("admin.offices"))
+        summary = f"追加 {counts['added']}件・更新 {counts['updated']}件"
+        if "unchanged" in counts:
+            summary += f"・変更なし {counts['unchanged']}件"
+        flash(f"取り込みました：{summary}", "info")
+    return redirect(url_for(back_to))
 
 
 # --- staff users -------------------------------------------------------------------------
@@ -253,9 +244,9 @@ def offices_import():
 def staff_list():
     return render_template(
         "admin/staff.html",
-        users=service.staff_users(current_actor()),
-        role_labels=service.ROLE_LABELS,
-        roles_order=list(service.ROLE_LABELS),
+        users=staff_admin.staff_users(current_actor()),
+        role_labels=staff_admin.ROLE_LABELS,
+        roles_order=list(staff_admin.ROLE_LABELS),
     )
 
 
@@ -264,7 +255,7 @@ def staff_list():
 @admin_required
 def staff_user(staff_id: int | None = None):
     try:
-        user = service.staff_user(current_actor(), staff_id) if staff_id else None
+        user = staff_admin.staff_user(current_actor(), staff_id) if staff_id else None
     except ServiceError as exc:
         return _refused(exc)
     form = StaffUserForm(obj=user)
@@ -277,7 +268,7 @@ def staff_user(staff_id: int | None = None):
             form.password.errors.append("新しい職員にはパスワードを設定してください。")
         else:
             try:
-                service.save_staff_user(current_actor(), form.to_data(), staff_id)
+                staff_admin.save_staff_user(current_actor(), form.to_data(), staff_id)
             except ServiceError as exc:
                 (form.login if exc.status == 409 else form.roles).errors.append(exc.message)
             else:
