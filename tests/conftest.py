@@ -169,3 +169,13 @@ def staff_client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def analyst(app):
+    """A client logged in as the demo analyst."""
+    from tests.helpers import staff_login
+
+    client = app.test_client()
+    staff_login(client, "analyst", "analyst-pass")
+    return client

@@ -5,9 +5,7 @@ import re
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
-from uuid import uuid4
 
-import pytest
 from flask import render_template_string
 from lxml import html as lxml_html
 from sqlalchemy import func, select
@@ -15,28 +13,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Application, AuditEvent, ProcessInstance, ProcessVersion
 from app.services.analyst import applicant_progress, applicant_progress_svg
-from app.services.deploy import deploy_files, read_directory
 from tests.helpers import complete_applicant_tasks, csrf_token, login, review, signup, staff_login
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "bpmn"
 FIXTURES = ROOT / "tests" / "fixtures" / "bpmn"
-
-
-@pytest.fixture
-def restore_latest(app):
-    """Tests that deploy a version leave the repository's behaviour as the latest again."""
-    yield
-    files = read_directory(BPMN_DIR)
-    files["application.bpmn"] += f"<!-- restored after a test {uuid4()} -->\n"
-    deploy_files(files, "test")
-
-
-@pytest.fixture
-def analyst(app):
-    client = app.test_client()
-    staff_login(client, "analyst", "analyst-pass")
-    return client
 
 
 def latest_version() -> ProcessVersion:
@@ -125,9 +106,7 @@ def test_upload_needs_the_csrf_token(app, analyst):
     assert response.status_code == 400
 
 
-def test_a_camunda_modeler_file_is_validated_deployed_and_used(
-    app, client, smtp, analyst, restore_latest
-):
+def test_a_camunda_modeler_file_is_validated_deployed_and_used(app, client, smtp, analyst):
     signup(client, smtp)
     old = latest_version()
     body = (FIXTURES / "camunda7_review_two_pools.bpmn").read_bytes()

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-import pytest
 from lxml import html as lxml_html
 from sqlalchemy import select
 
@@ -19,21 +18,6 @@ from tests.helpers import complete_applicant_tasks, csrf_token, login, review, s
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "bpmn"
-
-
-@pytest.fixture
-def restore_latest(app):
-    yield
-    files = read_directory(BPMN_DIR)
-    files["application.bpmn"] += f"<!-- restored after a test {uuid4()} -->\n"
-    deploy_files(files, "test")
-
-
-@pytest.fixture
-def analyst(app):
-    client = app.test_client()
-    staff_login(client, "analyst", "analyst-pass")
-    return client
 
 
 def deploy_variant(*edits: tuple[str, str, str]) -> ProcessVersion:
@@ -69,7 +53,7 @@ def migrate(analyst, version_id: int):
 
 
 def test_compatible_applications_move_with_their_data_and_recomputed_timers(
-    app, smtp, analyst, clock_at, restore_latest
+    app, smtp, analyst, clock_at
 ):
     first, second = app.test_client(), app.test_client()
     signup(first, smtp)
@@ -120,9 +104,7 @@ def test_compatible_applications_move_with_their_data_and_recomputed_timers(
     assert db.session.get(Application, a.id).status == "expired"
 
 
-def test_applications_whose_screen_changed_stay_on_their_version(
-    app, client, smtp, analyst, restore_latest
-):
+def test_applications_whose_screen_changed_stay_on_their_version(app, client, smtp, analyst):
     signup(client, smtp)
     application = db.session.scalar(select(Application))
     old = instance_of(application.id).version_id
@@ -146,7 +128,7 @@ def test_applications_whose_screen_changed_stay_on_their_version(
 
 
 def test_removed_steps_block_who_waits_there_and_vanish_from_others_history(
-    app, client, smtp, analyst, restore_latest
+    app, client, smtp, analyst
 ):
     waiting = app.test_client()
     signup(waiting, smtp)
@@ -201,9 +183,7 @@ def test_removed_steps_block_who_waits_there_and_vanish_from_others_history(
     assert 'data-element="entry_guidance"' not in page.get_data(as_text=True)
 
 
-def test_due_timers_fire_on_the_old_version_before_a_move(
-    app, client, smtp, clock_at, restore_latest
-):
+def test_due_timers_fire_on_the_old_version_before_a_move(app, client, smtp, clock_at):
     signup(client, smtp)
     application = db.session.scalar(select(Application))
     new = deploy_variant(("application.bpmn", ">PT48H<", ">PT72H<"))
@@ -221,7 +201,7 @@ def test_due_timers_fire_on_the_old_version_before_a_move(
 
 
 def test_a_timer_added_to_a_running_task_starts_counting_at_the_move(
-    app, client, smtp, analyst, clock_at, restore_latest
+    app, client, smtp, analyst, clock_at
 ):
     login(client, *signup(client, smtp))
     complete_applicant_tasks(client)
