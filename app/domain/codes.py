@@ -90,9 +90,16 @@ def company_abbrev(office_code: str) -> str:
     return office_code[:3]
 
 
+# The code space of one company (企業略称): 9 × 26 営業所コード, so 234 利用者コード; 999
+# 事業所コード numbers (001-999); 26 × 10 × 26 識別番号 per 利用者コード.
+BRANCH_CODES_PER_COMPANY = 9 * 26
+OFFICE_NUMBERS_PER_COMPANY = 999
+IDENTIFIERS_PER_USER_CODE = 26 * 10 * 26
+
+
 def branch_code(n: int) -> str:
     """Return the n-th 営業所コード: 0 → '1A', 25 → '1Z', 26 → '2A', up to '9Z'."""
-    if not 0 <= n < 9 * 26:
+    if not 0 <= n < BRANCH_CODES_PER_COMPANY:
         raise ValueError("n must be between 0 and 233")
     return f"{n // 26 + 1}{_LETTERS[n % 26]}"
 
@@ -104,6 +111,29 @@ def user_code(branch: str, abbrev: str) -> str:
     if _ABBREV_RE.fullmatch(abbrev) is None:
         raise ValueError(f"invalid company abbreviation: {abbrev!r}")
     return branch + abbrev
+
+
+def free_user_codes(abbrev: str, taken: set[str], wanted: int) -> list[str]:
+    """Return the first `wanted` 利用者コード of abbrev not in taken, in 営業所コード order.
+
+    Raises ValueError when fewer than `wanted` are free (see `free_user_code_count`).
+    """
+    free: list[str] = []
+    for n in range(BRANCH_CODES_PER_COMPANY):
+        if len(free) == wanted:
+            break
+        code = user_code(branch_code(n), abbrev)
+        if code not in taken:
+            free.append(code)
+    if len(free) < wanted:
+        raise ValueError(f"only {len(free)} user codes of {abbrev} are free, {wanted} wanted")
+    return free
+
+
+def free_user_code_count(abbrev: str, taken: set[str]) -> int:
+    """How many of abbrev's 234 利用者コード are not in taken."""
+    own = {c for c in taken if len(c) == 5 and c[2:] == abbrev and _BRANCH_RE.fullmatch(c[:2])}
+    return BRANCH_CODES_PER_COMPANY - len(own)
 
 
 def identifier(n: int) -> str:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now
@@ -24,6 +24,10 @@ class Application(db.Model):
     answers: Mapped[dict] = mapped_column(db.JSON, default=dict)
     # Raw input of screens saved with 一時保存 but not yet submitted, by form key.
     drafts: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # Bumped on every drafts write: saves merge one screen into the freshly read JSON (CAS).
+    drafts_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the 設定作業 escalation timer fired (設定作業 not done the day before the start).
+    setup_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wished_start_date: Mapped[date | None] = mapped_column(Date, index=True)
     confirmed_start_date: Mapped[date | None] = mapped_column(Date)
     setup_deadline: Mapped[date | None] = mapped_column(Date)
@@ -61,6 +65,8 @@ class ProvisionalAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(String(100))
+    # Sessions opened with this login carry the epoch they began in; logout bumps it.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     application: Mapped[Application] = relationship(back_populates="account")
 
@@ -85,7 +91,11 @@ class IssuedCredential(db.Model):
     password_encrypted: Mapped[str | None] = mapped_column(Text)
     # The 事業所パスワード becomes the NSS login, so its hash outlives the viewing window.
     login_hash: Mapped[str | None] = mapped_column(String(200))
+    # Sessions opened with the 事業所コード carry this epoch; logout bumps it.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Set when the application ended before use: the 利用者コード is free for others again.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship(back_populates="credentials")
 

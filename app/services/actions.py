@@ -4,8 +4,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
 from app import mailer
 from app.clock import now, now_jst
 from app.domain import codes
@@ -13,6 +11,8 @@ from app.domain.schedule import entry_for_start, timer_dates
 from app.extensions import db
 from app.models import Application, IssuedCredential, Office, ProvisionalAccount
 from app.security import encrypt, hash_password
+from app.services import ServiceError
+from app.services import codes as code_pool
 from app.services.reference import calendar_overrides, next_serial, schedule_entry
 
 PROVISIONAL_HOURS = 48
@@ -135,25 +135,22 @@ def issue_ids(ctx: ActionContext, props: dict, data: dict) -> dict:
     app.password_visible_until = date.fromisoformat(
         dates["password_window_end_at"][:10]
     ) - timedelta(days=1)
-    owner = app.answer("entry_equipment").get("owner_office_code", "")
-    abbrev = codes.company_abbrev(owner) if owner else "NEW"
     if not app.credentials:
-        _issue_credentials(app, abbrev)
+        _issue_credentials(app, code_pool.company_abbrev_for(app))
     return {**dates, "office_code": app.office_code, "confirmed_start_date": start.isoformat()}
 
 
 def _issue_credentials(app: Application, abbrev: str) -> None:
-    taken_offices = set(
-        db.session.scalars(select(Office.code).where(Office.code.like(f"{abbrev}%")))
+    problem = code_pool.capacity_problem(app)
+    if problem:
+        # The review page refuses before this; a race with another approval ends here.
+        raise ServiceError(problem, 409)
+    taken_offices = code_pool.taken_office_codes(abbrev)
+    number = next(
+        n
+        for n in range(1, codes.OFFICE_NUMBERS_PER_COMPANY + 1)
+        if codes.office_code(abbrev, n) not in taken_offices
     )
-    taken_offices |= set(
-        db.session.scalars(
-            select(IssuedCredential.office_code).where(
-                IssuedCredential.office_code.like(f"{abbrev}%")
-            )
-        )
-    )
-    number = next(n for n in range(1, 1000) if codes.office_code(abbrev, n) not in taken_offices)
     app.office_code = codes.office_code(abbrev, number)
     office_password = codes.generate_password(8)
     app.credentials.append(
@@ -164,18 +161,10 @@ def _issue_credentials(app: Application, abbrev: str) -> None:
             login_hash=hash_password(office_password),
         )
     )
-    taken_codes = set(
-        db.session.scalars(
-            select(IssuedCredential.user_code).where(IssuedCredential.user_code.like(f"%{abbrev}"))
-        )
-    )
     rows = app.answer("entry_user_codes").get("rows") or []
-    branch_index = 0
-    for code_no in sorted({int(r.get("code_no") or 1) for r in rows}):
-        while codes.user_code(codes.branch_code(branch_index), abbrev) in taken_codes:
-            branch_index += 1
-        user_code = codes.user_code(codes.branch_code(branch_index), abbrev)
-        taken_codes.add(user_code)
+    code_numbers = sorted({int(r.get("code_no") or 1) for r in rows})
+    free = codes.free_user_codes(abbrev, code_pool.taken_user_codes(abbrev), len(code_numbers))
+    for code_no, user_code in zip(code_numbers, free, strict=True):
         ident = 0
         for row in (r for r in rows if int(r.get("code_no") or 1) == code_no):
             for _ in range(max(1, int(row.get("identifier_count") or 1))):
@@ -256,4 +245,8 @@ def dispatch(ctx: ActionContext, topic: str, props: dict, data: dict) -> dict | 
     if status:
         ctx.application.status = status
     ctx.audit(ctx.application.id, "system", "service_task", topic=topic, status=status)
+    if status in code_pool.ENDED_WITHOUT_USE:
+        released = code_pool.release_unused_codes(ctx.application)
+        if released:
+            ctx.audit(ctx.application.id, "system", "user_codes_released", count=released)
     return result

@@ -88,6 +88,8 @@ def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
         updates = {form_key: data, **PROCESS_VARIABLES.get(form_key, lambda d: {})(data)}
         if not runtime.is_ready(unit.workflow, task_id, lane):
             raise ServiceError(GONE, 409)
+        if form_key == "review_decision" and data.get("decision") == "approve":
+            _refuse_without_code_capacity(unit.application)
         # Answers first: the service tasks that run right after read them.
         app = unit.application
         app.answers = {**(app.answers or {}), form_key: data}
@@ -101,6 +103,15 @@ def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
     if lane == "applicant":
         return current_applicant_task(application_id)
     return None
+
+
+def _refuse_without_code_capacity(app: Application) -> None:
+    # Approval issues the IDs: refuse before anything changes when the company's codes ran out.
+    from app.services.codes import capacity_problem
+
+    problem = capacity_problem(app)
+    if problem:
+        raise ServiceError(problem, 409)
 
 
 def _record_decision(app: Application, data: dict) -> None:

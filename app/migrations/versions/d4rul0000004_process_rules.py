@@ -17,8 +17,23 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('issued_credential') as batch:
+        # A 利用者コード of an application that ended before use goes back to the pool.
+        batch.add_column(sa.Column('released_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('application') as batch:
+        # Compare-and-swap counter of the drafts JSON (one screen saved at a time).
+        batch.add_column(
+            sa.Column('drafts_version', sa.Integer(), nullable=False, server_default='0')
+        )
+        # Set by the 設定作業 escalation timer; shown in the operator's queue.
+        batch.add_column(
+            sa.Column('setup_escalated_at', sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('application') as batch:
+        batch.drop_column('setup_escalated_at')
+        batch.drop_column('drafts_version')
+    with op.batch_alter_table('issued_credential') as batch:
+        batch.drop_column('released_at')
