@@ -1,7 +1,6 @@
 """Server-side SVG of a BPMN diagram from its DI (no JavaScript), with per-element overlays."""
 
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 from app.engine.diagram import (
     ACTIVITIES,
@@ -19,6 +18,7 @@ from app.engine.render_parts import (
     STATE_WORDS,
     STYLE,
     badge,
+    esc,
     event_icon,
     gateway_mark,
     task_icon,
@@ -100,7 +100,7 @@ class Canvas:
     """Draws one BPMN plane."""
 
     def __init__(self, root, plane, overlay: Overlay, prefix: str):
-        self.root, self.plane, self.overlay, self.prefix = root, plane, overlay, prefix
+        self.root, self.plane, self.overlay, self.prefix = root, plane, overlay, esc(prefix)
         self.by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
         self.out: list[str] = []
         self.late: list[str] = []
@@ -121,7 +121,7 @@ class Canvas:
             if not (kinds[shape] in back and (kinds[shape] in back[:3] or self._expanded(shape))):
                 self._shape(shape)
         x, y, w, h = box
-        title = escape(self._title())
+        title = esc(self._title())
         head = (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="bp" viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" '
             f'width="{w:.0f}" height="{h:.0f}" role="img" aria-label="{title}">'
@@ -208,14 +208,15 @@ class Canvas:
             tip += f"（{STATE_WORDS.get(state, state)}）"
         if element_id in self.overlay.counts:
             tip += f"：{self.overlay.counts[element_id]}件"
-        body.insert(0, f"<title>{escape(tip)}</title>")
+        body.insert(0, f"<title>{esc(tip)}</title>")
         body.append(self._decorations(element_id, state, bounds))
+        state_attr = f' data-state="{esc(state)}"' if state else ""
         group = (
-            f'<g class="el {state}" data-element={quoteattr(element_id)} data-kind="{kind}"'
-            f"{f' data-state={quoteattr(state)}' if state else ''}>{''.join(body)}</g>"
+            f'<g class="el {esc(state)}" data-element="{esc(element_id)}" data-kind="{esc(kind)}"'
+            f"{state_attr}>{''.join(body)}</g>"
         )
         link = self.overlay.links.get(element_id)
-        self.out.append(f"<a href={quoteattr(link)}>{group}</a>" if link else group)
+        self.out.append(f'<a href="{esc(link)}">{group}</a>' if link else group)
 
     def _band(self, x: float, y: float, w: float, h: float, label: str, cls: str) -> None:
         cx, cy = x + 15, y + h / 2
@@ -224,18 +225,18 @@ class Canvas:
         size = 13 if len(wrap(label, h - 10, 13)) == 1 else 11
         text = text_block(0, 0, label, h - 10, size, "tlabel")
         self.out.append(
-            f'<g class="{cls}-g"><rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}"/>'
+            f'<g class="{esc(cls)}-g"><rect class="{esc(cls)}" x="{x}" y="{y}" width="{w}" height="{h}"/>'
             f'<rect class="head" x="{x}" y="{y}" width="30" height="{h}"/>'
             f'<g transform="translate({cx:.1f},{cy:.1f}) rotate(-90)">{text}</g></g>'
         )
 
     def _activity(self, element, shape, kind: str, name: str, bounds) -> str:
         x, y, w, h = bounds
-        stroke = ' style="stroke-width:4"' if kind == "callActivity" else ""
-        parts = [f'<rect class="s" x="{x}" y="{y}" width="{w}" height="{h}" rx="10"{stroke}/>']
+        cls = "s call" if kind == "callActivity" else "s"
+        parts = [f'<rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}" rx="10"/>']
         if self._expanded(shape):
             parts.append(
-                f'<text class="tlabel" x="{x + 8}" y="{y + 18}" font-weight="bold">{escape(name)}</text>'
+                f'<text class="tlabel" x="{x + 8}" y="{y + 18}" font-weight="bold">{esc(name)}</text>'
             )
             return "".join(parts)
         size = 12 if len(wrap(name, w - 14, 12)) <= 2 else 11  # three lines must clear the icon
@@ -262,14 +263,12 @@ class Canvas:
     def _event(self, element, kind: str, bounds) -> str:
         x, y, w, h = bounds
         cx, cy, r = x + w / 2, y + h / 2, w / 2
-        width = {"endEvent": 4, "startEvent": 1.5}.get(kind, 1.5)
+        width = "ev-end" if kind == "endEvent" else "ev"
         dash = ' stroke-dasharray="5 3"' if element.get("cancelActivity") == "false" else ""
         dash = dash or (
             ' stroke-dasharray="5 3"' if element.get("isInterrupting") == "false" else ""
         )
-        parts = [
-            f'<circle class="s" cx="{cx}" cy="{cy}" r="{r}" style="stroke-width:{width}"{dash}/>'
-        ]
+        parts = [f'<circle class="s {width}" cx="{cx}" cy="{cy}" r="{r}"{dash}/>']
         if kind in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"):
             parts.append(f'<circle class="m" cx="{cx}" cy="{cy}" r="{r - 3}"{dash}/>')
         throw = kind in ("endEvent", "intermediateThrowEvent")
@@ -307,7 +306,7 @@ class Canvas:
             ny = max(below, y + h) + 4
             self.late.append(
                 f'<g class="note"><rect x="{x + w / 2 - nw / 2:.1f}" y="{ny}" width="{nw:.1f}" height="18" rx="4"/>'
-                f'<text x="{x + w / 2:.1f}" y="{ny + 13}" text-anchor="middle">{escape(note)}</text></g>'
+                f'<text x="{x + w / 2:.1f}" y="{ny + 13}" text-anchor="middle">{esc(note)}</text></g>'
             )
         count = self.overlay.counts.get(element_id)
         if count:
@@ -339,7 +338,7 @@ class Canvas:
             cls = "f taken" if taken else "f"
             extra = self._flow_start(element, points)
             self.out.append(
-                f'<g data-element={quoteattr(element.get("id") or "")}><path class="{cls}" d="{d}" '
+                f'<g data-element="{esc(element.get("id") or "")}"><path class="{cls}" d="{d}" '
                 f'marker-end="url(#{marker})"/>{extra}</g>'
             )
         elif kind == "messageFlow":

@@ -1,8 +1,10 @@
 """SVG building blocks for the diagram renderer: style, text wrapping, icons, badges, steps."""
 
+import base64
+import hashlib
+import html
 import re
 import unicodedata
-from xml.sax.saxutils import escape
 
 STATE_WORDS = {"done": "完了", "active": "処理中", "waiting": "期限待ち", "cancelled": "取消"}
 FONT = '"Noto Sans CJK JP","Noto Sans JP","Hiragino Sans","Yu Gothic",Meiryo,sans-serif'
@@ -24,9 +26,22 @@ STYLE = f"""
 .bp .badge-done{{fill:#1e7b34}} .bp .badge-active{{fill:#0b5cad}} .bp .badge-waiting{{fill:#a05a00}}
 .bp .badge-cancelled{{fill:#7a7a7a}} .bp .badge-mark{{fill:none;stroke:#fff;stroke-width:2}}
 .bp a:hover .s{{stroke:#0b5cad}} .bp .flabel{{font-size:11px}} .bp .tlabel{{font-size:12px}}
+.bp .s.call{{stroke-width:4}} .bp .s.ev{{stroke-width:1.5}} .bp .s.ev-end{{stroke-width:4}}
+.bp .m.gear{{stroke-width:3.5;stroke-dasharray:2.4 2.3}} .bp .m.thick{{stroke-width:3.5}}
+.bp .m.ring{{stroke-width:3}} .bp .m.wf{{fill:#fff}} .bp .m.ws{{stroke:#fff}}
+.bp .word{{font-size:12px;font-weight:bold}} .bp .word-done{{fill:#1e7b34}}
+.bp .word-active,.bp .word-waiting{{fill:#0b5cad}} .bp .word-cancelled{{fill:#b3261e}}
 """
+# The SVG carries its own stylesheet (it is also saved as a file); the Content-Security-Policy
+# allows exactly this <style> by its hash, and the SVG uses no style attributes.
+STYLE_SHA256 = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 NO_LINE_START = set("、。，．）」』】・ーぁぃぅぇぉっゃゅょァィゥェォッャュョ")
 NO_LINE_END = set("（「『【")
+
+
+def esc(value: object) -> str:
+    """Text or attribute value for hand-built markup: &, <, >, " and ' escaped."""
+    return html.escape(str(value), quote=True)
 
 
 def char_width(ch: str) -> float:
@@ -64,10 +79,10 @@ def text_block(cx: float, cy: float, text: str, width: float, size: float, cls: 
     step = size * 1.25
     top = cy - step * (len(lines) - 1) / 2 + size * 0.35
     spans = "".join(
-        f'<tspan x="{cx:.1f}" y="{top + i * step:.1f}">{escape(line)}</tspan>'
+        f'<tspan x="{cx:.1f}" y="{top + i * step:.1f}">{esc(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    return f'<text class="{cls}" text-anchor="middle">{spans}</text>'
+    return f'<text class="{esc(cls)}" text-anchor="middle">{spans}</text>'
 
 
 def task_icon(kind: str, x: float, y: float) -> str:
@@ -78,8 +93,7 @@ def task_icon(kind: str, x: float, y: float) -> str:
         )
     if kind == "serviceTask":
         return (
-            f'<circle class="m" cx="{x + 15}" cy="{y + 15}" r="6" '
-            'style="stroke-width:3.5;stroke-dasharray:2.4 2.3"/>'
+            f'<circle class="m gear" cx="{x + 15}" cy="{y + 15}" r="6"/>'
             f'<circle class="m" cx="{x + 15}" cy="{y + 15}" r="2.5"/>'
         )
     if kind == "scriptTask":
@@ -95,12 +109,12 @@ def task_icon(kind: str, x: float, y: float) -> str:
 def gateway_mark(kind: str, cx: float, cy: float, k: float) -> str:
     if kind == "exclusiveGateway":
         d = f"M{cx - k},{cy - k} L{cx + k},{cy + k} M{cx + k},{cy - k} L{cx - k},{cy + k}"
-        return f'<path class="m" style="stroke-width:3.5" d="{d}"/>'
+        return f'<path class="m thick" d="{d}"/>'
     if kind == "parallelGateway":
         d = f"M{cx},{cy - k * 1.3} v{k * 2.6} M{cx - k * 1.3},{cy} h{k * 2.6}"
-        return f'<path class="m" style="stroke-width:3.5" d="{d}"/>'
+        return f'<path class="m thick" d="{d}"/>'
     if kind == "inclusiveGateway":
-        return f'<circle class="m" style="stroke-width:3" cx="{cx}" cy="{cy}" r="{k * 1.2}"/>'
+        return f'<circle class="m ring" cx="{cx}" cy="{cy}" r="{k * 1.2}"/>'
     if kind in ("eventBasedGateway", "complexGateway"):
         return f'<circle class="m" cx="{cx}" cy="{cy}" r="{k * 1.3}"/>'
     return ""
@@ -138,16 +152,16 @@ def event_icon(kind: str, cx: float, cy: float, throw: bool) -> str:
             for c, s in rays
         )
         return (
-            f'<circle class="m" cx="{cx}" cy="{cy}" r="11" style="fill:#fff"/>'
+            f'<circle class="m wf" cx="{cx}" cy="{cy}" r="11"/>'
             f'<path class="m" d="{ticks} M{cx},{cy} v-7 M{cx},{cy} l5,2"/>'
         )
     if kind == "terminate":
         return f'<circle class="mf" cx="{cx}" cy="{cy}" r="11"/>'
     if kind == "message":
-        flap = "#fff" if throw else INK
+        flap = "m ws" if throw else "m"
         return (
             f'<rect class="{cls}" x="{cx - 8}" y="{cy - 6}" width="16" height="12"/>'
-            f'<path class="m" style="stroke:{flap}" d="M{cx - 8},{cy - 6} L{cx},{cy + 1} L{cx + 8},{cy - 6}"/>'
+            f'<path class="{flap}" d="M{cx - 8},{cy - 6} L{cx},{cy + 1} L{cx + 8},{cy - 6}"/>'
         )
     if kind == "signal":
         return f'<path class="{cls}" d="M{cx},{cy - 9} L{cx + 8},{cy + 6} L{cx - 8},{cy + 6} z"/>'
@@ -180,7 +194,7 @@ def steps_svg(steps: list[tuple[str, str]], title: str) -> str:
     total = max(len(steps), 1) * (width + gap)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bp steps" viewBox="0 0 {total} {height + 24}" '
-        f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'width="100%" role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>'
         f"<style>{STYLE}</style>"
     ]
     for i, (label, state) in enumerate(steps):
@@ -190,15 +204,15 @@ def steps_svg(steps: list[tuple[str, str]], title: str) -> str:
         d = f"M{x},{2} h{width - 14} l14,{height / 2} l-14,{height / 2} h-{width - 14} l{tip},-{height / 2} z"
         weight = 3 if state in ("active", "waiting") else 1.5
         parts.append(
-            f'<g data-step="{i}" data-state="{state}"><path d="{d}" fill="{fill}" stroke="{stroke}" '
+            f'<g data-step="{i}" data-state="{esc(state)}"><path d="{d}" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{weight}"/>'
             + text_block(x + width / 2 + 3, 2 + height / 2, label, width - 36, 12, "tlabel")
         )
         word = STEP_WORDS.get(state, "")
         if word:
             parts.append(
-                f'<text x="{x + width / 2}" y="{height + 20}" text-anchor="middle" '
-                f'style="font-size:12px;font-weight:bold;fill:{stroke}">{word}</text>'
+                f'<text class="word word-{esc(state)}" x="{x + width / 2}" y="{height + 20}" '
+                f'text-anchor="middle">{word}</text>'
             )
         parts.append("</g>")
     parts.append("</svg>")
