@@ -7,11 +7,18 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from app.config import Config, ProductionConfig, TestConfig
+from app.config import (
+    Config,
+    DevelopmentConfig,
+    ProductionConfig,
+    TestConfig,
+    apply_environment,
+    check_config,
+)
 from app.extensions import csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestConfig}
 
 
 def create_app(config: type | str | dict | None = None) -> Flask:
@@ -21,15 +28,20 @@ def create_app(config: type | str | dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     if config is None:
-        config = os.environ.get("APP_CONFIG", "development")
+        # Unset means production: development tools and fixed keys only when chosen explicitly.
+        config = os.environ.get("APP_CONFIG") or "production"
     if isinstance(config, str):
+        if config not in CONFIGS:
+            raise ValueError(f"APP_CONFIG={config!r}: use one of {', '.join(CONFIGS)}")
         config = CONFIGS[config]
     if isinstance(config, dict):
         app.config.from_object(Config)
         app.config.update(config)
     else:
         app.config.from_object(config or Config)
+    apply_environment(app.config)
     app.config.from_prefixed_env()
+    check_config(app.config)  # refuses to start without keys outside development/testing
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -42,6 +54,10 @@ def create_app(config: type | str | dict | None = None) -> Flask:
     from app.web import register_blueprints
 
     register_blueprints(app)
+
+    from app import observability
+
+    observability.init_app(app)
 
     from app.cli import register_cli
 

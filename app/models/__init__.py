@@ -2,10 +2,12 @@
 
 from app.models.application import Application, IssuedCredential, ProvisionalAccount
 from app.models.audit import AuditEvent
+from app.models.observability import WorkerHeartbeat
 from app.models.outbox import OutboundMail
 from app.models.people import STAFF_ROLES, StaffUser
 from app.models.reference import CalendarDay, Counter, Office, ScheduleEntry, Setting
 from app.models.review import ReturnComment, ReviewDecision, StaffNote
+from app.models.security import LoginThrottle
 from app.models.workflow import HumanTask, ProcessInstance, ProcessVersion
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "Counter",
     "HumanTask",
     "IssuedCredential",
+    "LoginThrottle",
     "Office",
     "OutboundMail",
     "ProcessInstance",
@@ -27,4 +30,5 @@ __all__ = [
     "Setting",
     "StaffNote",
     "StaffUser",
+    "WorkerHeartbeat",
 ]

@@ -55,8 +55,9 @@ def current_actor() -> Actor:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import admin, analyst, applicant, auth, dev, staff
+    from app.web import admin, analyst, applicant, auth, dev, health, staff
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applicant.bp)
     app.register_blueprint(staff.bp)

@@ -17,8 +17,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        "worker_heartbeat",
+        sa.Column("worker_id", sa.String(length=120), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_pass_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_pass_seconds", sa.Float(), nullable=False),
+        sa.Column("last_lag_seconds", sa.Float(), nullable=False),
+        sa.Column("interval_seconds", sa.Float(), nullable=False),
+        sa.Column("passes", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("worker_id"),
+    )
+    op.create_index("ix_worker_heartbeat_last_pass_at", "worker_heartbeat", ["last_pass_at"])
 
 
 def downgrade():
-    pass
+    op.drop_index("ix_worker_heartbeat_last_pass_at", table_name="worker_heartbeat")
+    op.drop_table("worker_heartbeat")
