@@ -30,13 +30,15 @@ def queue_mail(
     """Render a mail from templates/mail/<template>.txt/.html and add it to the outbox."""
     recipients = sorted({r for r in recipients if r})
     context = {"base_url": current_app.config["PUBLIC_BASE_URL"], **context}
+    body_text = render_template(f"mail/{template}.txt", **context)
     row = OutboundMail(
         application_id=application_id,
         template=template,
         recipients=recipients,
         subject=SUBJECTS[template],
-        body_text=render_template(f"mail/{template}.txt", **context),
-        body_html=render_template(f"mail/{template}.html", **context),
+        body_text=body_text,
+        # The HTML part shows the same text, autoescaped: a plain str, never Markup.
+        body_html=render_template(f"mail/{template}.html", **context, body_text=str(body_text)),
         next_attempt_at=now(),
     )
     db.session.add(row)
