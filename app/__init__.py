@@ -55,6 +55,10 @@ def create_app(config: type | str | dict | None = None) -> Flask:
 
     register_blueprints(app)
 
+    from app.web import security_headers
+
+    security_headers.init_app(app)
+
     from app import observability
 
     observability.init_app(app)

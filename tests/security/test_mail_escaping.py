@@ -70,7 +70,9 @@ def test_a_returned_application_mail_arrives_escaped_over_smtp(app, smtp):
         "returned", ["konsai@example.jp"], {"application": application}, application.id
     )
     db.session.commit()
-    assert mailer.deliver_pending([row.id]) == 1
+    mailer.deliver_pending([row.id])
+    if hasattr(mailer, "deliver_due"):
+        mailer.deliver_due()  # the worker's delivery, where requests no longer send
     assert db.session.scalar(select(OutboundMail.status).where(OutboundMail.id == row.id)) == (
         "sent"
     )
