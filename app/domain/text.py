@@ -107,3 +107,84 @@ def is_valid_email(s: str) -> bool:
         return False
     tld = labels[-1]
     return len(tld) >= 2 and tld.isalpha()
+
+
+# --- control and invisible formatting characters ---------------------------------------------
+
+# Allowed in multi-line text only: tab, line feed, carriage return.
+_MULTILINE_CONTROLS = frozenset("\t\n\r")
+# Invisible characters outside categories Cc/Cf that still break lines or spoof text.
+_EXTRA_FORBIDDEN = frozenset("\u2028\u2029\ufffd")
+
+
+def _is_forbidden_control(ch: str, multiline: bool) -> bool:
+    if multiline and ch in _MULTILINE_CONTROLS:
+        return False
+    if ch in _EXTRA_FORBIDDEN:
+        return True
+    code = ord(ch)
+    if (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:  # noncharacters
+        return True
+    # Cc: C0 (NUL, ESC ...), DEL and C1; Cf: bidi embeddings/overrides/isolates (U+202A-U+202E,
+    # U+2066-U+2069), marks, zero-width characters, BOM; Cs: lone surrogates.
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+
+
+def control_chars(s: str, *, multiline: bool = False) -> list[str]:
+    """The distinct control, bidi-override and invisible formatting characters of s.
+
+    Tab, line feed and carriage return are allowed when ``multiline`` (text areas).
+    U+FFFD (what undecodable bytes become) is refused too.
+    """
+    found: list[str] = []
+    for ch in s:
+        if ch not in found and _is_forbidden_control(ch, multiline):
+            found.append(ch)
+    return found
+
+
+def has_control_chars(s: str, *, multiline: bool = False) -> bool:
+    """True when s holds a character control_chars() refuses."""
+    return any(_is_forbidden_control(ch, multiline) for ch in s)
+
+
+def strip_control_chars(s: str, *, multiline: bool = True) -> str:
+    """s without the characters control_chars() refuses (for raw input kept as a draft)."""
+    return "".join(ch for ch in s if not _is_forbidden_control(ch, multiline))
+
+
+def describe_chars(chars: list[str]) -> str:
+    """'U+0000、U+202E': code points of invisible characters, for messages and logs."""
+    return "、".join(f"U+{ord(ch):04X}" for ch in chars)
+
+
+DRAFT_LIMIT_BYTES = 64 * 1024
+
+
+def bounded_draft(
+    raw: dict[str, list[str]], limit: int = DRAFT_LIMIT_BYTES
+) -> dict[str, list[str]]:
+    """Raw 一時保存 input made safe to store: control characters removed (tab and newline kept)
+    and at most `limit` bytes of UTF-8 in names and values together; what is over is cut off.
+
+    No person types 64 KB into one screen; the bound keeps a forged request from filling the
+    application's row, and NUL from reaching PostgreSQL.
+    """
+    kept: dict[str, list[str]] = {}
+    used = 0
+    for name, values in raw.items():
+        key = strip_control_chars(str(name), multiline=False)
+        used += len(key.encode())
+        if used > limit:
+            break
+        kept[key] = []
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            text = strip_control_chars(str(value))
+            room = limit - used
+            encoded = text.encode()
+            if len(encoded) > room:
+                text = encoded[:room].decode(errors="ignore")
+                encoded = text.encode()
+            kept[key].append(text)
+            used += len(encoded)
+    return kept

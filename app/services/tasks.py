@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.clock import now
+from app.domain.text import bounded_draft
 from app.engine import runtime
 from app.extensions import db
 from app.models import Application, HumanTask
@@ -131,6 +132,7 @@ def _without(drafts: dict | None, *keys: str) -> dict:
 
 def save_draft(actor: Actor, task_id: str, raw: dict, resume: bool = True) -> None:
     """一時保存 (or 「戻る」): keep exactly what was typed, valid or not."""
+    raw = bounded_draft(raw)  # no control characters, at most 64 KB per screen
     task = ready_task(actor, task_id)
     app = task.application
     drafts = {**(app.drafts or {}), task.form_key: raw}
@@ -145,6 +147,7 @@ def save_section_draft(
     actor: Actor, application_id: int, form_key: str, raw: dict, resume: bool = True
 ) -> None:
     """一時保存 or 「戻る」 on an earlier screen: its input is kept until it is saved or sent."""
+    raw = bounded_draft(raw)  # no control characters, at most 64 KB per screen
     _editable_section(actor, application_id, form_key)
     app = db.session.get(Application, application_id)
     drafts = {**(app.drafts or {}), form_key: raw}
