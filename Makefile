@@ -15,6 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# An unset APP_CONFIG means production (which needs SECRET_KEY and CREDENTIAL_KEYS): the
+# development targets choose the development config explicitly; pytest runs with `testing`.
+setup run test test-postgres bench: export APP_CONFIG = development
+
 # Create or upgrade the database, insert reference and demo data, deploy bpmn/ if it changed.
 setup: install
 	$(FLASK) db upgrade
@@ -26,10 +30,10 @@ run: setup
 	$(PY) -m app.devserver --port $(PORT)
 
 test: setup
-	$(PY) -m pytest
+	APP_CONFIG=testing $(PY) -m pytest
 
 test-postgres: install
-	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(PY) -m pytest
+	APP_CONFIG=testing DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .

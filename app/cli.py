@@ -6,6 +6,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -70,13 +71,14 @@ def deploy(files: tuple[str, ...], alone: bool) -> None:
     """Validate, then deploy FILES (default: every diagram in bpmn/) as a new version if changed.
 
     FILES replace the files of the latest version with the same name or the same processes."""
-    from app.services.deploy import read_directory
-    from app.services.validation import deploy_checked
+    from app.services.deploy import bpmn_paths
+    from app.services.validation import deploy_checked, read_paths
 
-    if files:
-        chosen = {Path(f).name: Path(f).read_text(encoding="utf-8") for f in files}
-    else:
-        chosen, alone = read_directory(current_app.config["BPMN_DIR"]), True
+    if not files:
+        files, alone = bpmn_paths(current_app.config["BPMN_DIR"]), True
+    chosen, problems = read_paths(files)
+    if problems:
+        _refuse(problems, "not deployed: ファイルを読めません（理由は上のとおり）")
     report, version, created = deploy_checked(chosen, "cli", alone)
     for problem in report.problems:
         click.echo(str(problem), err=problem.severity == "error")
@@ -92,11 +94,9 @@ def deploy(files: tuple[str, ...], alone: bool) -> None:
 @click.option("--alone", is_flag=True, help="Check FILES as the whole version (no merge).")
 def validate(files: tuple[str, ...], alone: bool) -> None:
     """Check what deploying FILES would give; exit 0 when deployable, 1 otherwise."""
-    from app.services.validation import check_bundle
+    from app.services.validation import check_paths
 
-    report = check_bundle(
-        {Path(f).name: Path(f).read_bytes().decode("utf-8-sig") for f in files}, alone
-    )
+    report = check_paths(files, alone)
     for problem in report.problems:
         click.echo(str(problem))
     if not report.deployable:
@@ -114,11 +114,14 @@ def render_svg(files: tuple[str, ...], process_id: str | None, output: str) -> N
     from app.engine.render import Overlay, RenderError, render
     from app.services.analyst import LANE_LABELS
 
-    chosen = {Path(f).name: Path(f).read_bytes().decode("utf-8-sig") for f in files}
+    chosen, problems = read_paths(files)
+    problems += unreadable(chosen)
+    if problems:
+        _refuse(problems, "cannot render: ファイルを読めません（理由は上のとおり）")
     try:
         svg = render(chosen, process_id, Overlay(lane_labels=LANE_LABELS))
     except RenderError as exc:
-        click.echo(f"cannot render: {exc}", err=True)
+        click.echo(f"cannot render: {undrawable(chosen, process_id, exc)}", err=True)
         sys.exit(1)
     Path(output).write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
     click.echo(f"written: {output}")
@@ -141,24 +144,41 @@ def clock_show() -> None:
 def clock_forward(amount: str) -> None:
     """Move the clock forward by AMOUNT (e.g. 49h, 3d, 30m)."""
     from app import clock
-    from app.services import Actor
+    from app.services import Actor, ServiceError
     from app.services.clock import move_clock
 
     match = DURATION.match(amount)
     if not match:
         raise click.BadParameter("use e.g. 49h, 3d or 30m")
     unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
-    move_clock(Actor(kind="staff", label="cli"), timedelta(**{unit: int(match.group(1))}))
+    try:
+        move_clock(Actor(kind="staff", label="cli"), timedelta(**{unit: int(match.group(1))}))
+    except ServiceError as exc:  # e.g. outside development
+        click.echo(exc.message, err=True)
+        sys.exit(1)
     click.echo(f"now (JST): {clock.now_jst():%Y-%m-%d %H:%M:%S}")
+    from app.services.validation import read_paths, undrawable, unreadable
 
 
 @clock_cli.command("reset")
 def clock_reset() -> None:
-    from app.services import Actor
+    from app.services import Actor, ServiceError
     from app.services.clock import reset_clock
 
-    reset_clock(Actor(kind="staff", label="cli"))
+    try:
+        reset_clock(Actor(kind="staff", label="cli"))
+    except ServiceError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
     click.echo("clock reset to real time")
+
+
+def _refuse(problems: list, summary: str) -> NoReturn:
+    """Print every problem (file:line: reason) and the summary, then exit 1: no traceback."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(summary, err=True)
+    sys.exit(1)
 
 
 @click.command("seed")
@@ -188,3 +208,6 @@ def register_cli(app: Flask) -> None:
     from app.cli_admin import admin_cli
 
     app.cli.add_command(admin_cli)
+    from app.cli_keys import keys_cli
+
+    app.cli.add_command(keys_cli)

@@ -2,7 +2,16 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from app import clock
 from app.devmail import read_mailbox
@@ -12,6 +21,13 @@ from app.services.timers import fire_due_timers
 from app.web import current_actor
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
+
+
+@bp.before_request
+def development_only():
+    # Registered only with DEV_TOOLS; refuse anyway should the flag change after start-up.
+    if not current_app.config.get("DEV_TOOLS"):
+        abort(404)
 
 STEPS = {
     "1h": timedelta(hours=1),
