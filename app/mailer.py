@@ -21,6 +21,10 @@ SUBJECTS = {
     "setup_filed": "【NSS】システム設定申込受付のお知らせ",
     "work_done": "【NACCS】作業完了のお知らせ",
     "direct_debit": "【NACCS】預金口座振替依頼書についてのお知らせ",
+    "provisional_reminder": "【NSS】仮ログインIDの有効期限が近づいています",
+    "setup_reminder": "【NSS】システム設定関係申込締切日が近づいています",
+    "setup_escalation": "【NSS】設定作業が利用開始日の前日までに完了していません",
+    "reviewer_digest": "【NSS】審査状況のお知らせ（新着・期限超過）",
 }
 
 

@@ -16,6 +16,10 @@ CONTRACT_DEADLINE_DAYS = 15
 SETUP_DEADLINE_DAYS = 8
 # Passwords can be viewed until the end of the 2nd business day after the start date.
 PASSWORD_WINDOW_BUSINESS_DAYS = 2
+# The applicant is reminded of the system-setup deadline this many business days before it,
+# at this hour (Japan time).
+SETUP_REMINDER_BUSINESS_DAYS = 3
+SETUP_REMINDER_TIME = time(9, 0)
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,43 @@ def password_window_last_day(
     return add_business_days(start_date, PASSWORD_WINDOW_BUSINESS_DAYS, overrides)
 
 
+def subtract_business_days(d: date, n: int, overrides: Mapping[date, bool] | None = None) -> date:
+    """Return the n-th business day strictly before d (n >= 1)."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    result = d
+    for _ in range(n):
+        result -= timedelta(days=1)
+        for _ in range(366):
+            if is_business_day(result, overrides):
+                break
+            result -= timedelta(days=1)
+        else:
+            raise ValueError(f"no business day within a year before {d.isoformat()}")
+    return result
+
+
+def setup_reminder_at(
+    setup_deadline: date, overrides: Mapping[date, bool] | None = None
+) -> datetime:
+    """09:00 Japan time, 3 business days before the システム設定関係申込締切日."""
+    day = subtract_business_days(setup_deadline, SETUP_REMINDER_BUSINESS_DAYS, overrides)
+    return datetime.combine(day, SETUP_REMINDER_TIME, tzinfo=JST)
+
+
 def timer_dates(
     start_date: date, setup_deadline: date, overrides: Mapping[date, bool] | None = None
 ) -> dict[str, str]:
-    """Return the workflow timer instants of one application as ISO 8601 strings (+09:00)."""
+    """Return the workflow timer instants of one application as ISO 8601 strings (+09:00).
+
+    setup_reminder_at: the applicant's reminder when the setup application is not yet filed;
+    setup_escalation_at: 00:00 of the day before the start date, when 設定作業 still open is
+    escalated to supervisors.
+    """
     return {
         "setup_deadline_at": end_of_day(setup_deadline).isoformat(),
+        "setup_reminder_at": setup_reminder_at(setup_deadline, overrides).isoformat(),
+        "setup_escalation_at": start_of_day(start_date - timedelta(days=1)).isoformat(),
         "start_of_use_at": start_of_day(start_date).isoformat(),
         "password_window_end_at": end_of_day(
             password_window_last_day(start_date, overrides)

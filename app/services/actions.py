@@ -4,12 +4,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from app import mailer
 from app.clock import now, now_jst
 from app.domain import codes
 from app.domain.schedule import entry_for_start, timer_dates
 from app.extensions import db
-from app.models import Application, IssuedCredential, Office, ProvisionalAccount
+from app.models import Application, IssuedCredential, Office, ProvisionalAccount, StaffUser
 from app.security import encrypt, hash_password
 from app.services import ServiceError
 from app.services import codes as code_pool
@@ -215,6 +217,19 @@ def start_use(ctx: ActionContext, props: dict, data: dict) -> None:
         )
 
 
+def escalate_setup(ctx: ActionContext, props: dict, data: dict) -> None:
+    """設定作業 still open on the day before the start date: tell supervisors, mark the queue."""
+    app = ctx.application
+    app.setup_escalated_at = now()
+    supervisors = db.session.scalars(
+        select(StaffUser.email).where(
+            StaffUser.active.is_(True), StaffUser.roles.like("%supervisor%"), StaffUser.email != ""
+        )
+    ).all()
+    if supervisors:
+        ctx.mail("setup_escalation", list(supervisors))
+
+
 def send_mail(ctx: ActionContext, props: dict, data: dict) -> None:
     template = props.get("template")
     if template not in mailer.SUBJECTS:
@@ -232,8 +247,13 @@ HANDLERS: dict[str, Callable[[ActionContext, dict, dict], dict | None]] = {
     "cancel_application": cancel_application,
     "file_system_setup": file_system_setup,
     "start_use": start_use,
+    "escalate_setup": escalate_setup,
     "send_mail": send_mail,
 }
+
+# Setup and start of use run in parallel: a late 設定作業 must not take an application in use
+# back to an earlier status.
+NO_REGRESSION = {"in_use": frozenset({"issued", "setup_filed", "setup_done"})}
 
 
 def dispatch(ctx: ActionContext, topic: str, props: dict, data: dict) -> dict | None:
@@ -242,6 +262,8 @@ def dispatch(ctx: ActionContext, topic: str, props: dict, data: dict) -> dict | 
         raise ValueError(f"no handler for service topic {topic!r}")
     result = handler(ctx, props, data)
     status = props.get("status") or TOPIC_STATUS.get(topic)
+    if status in NO_REGRESSION.get(ctx.application.status, ()):
+        status = None
     if status:
         ctx.application.status = status
     ctx.audit(ctx.application.id, "system", "service_task", topic=topic, status=status)

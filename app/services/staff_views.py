@@ -49,6 +49,8 @@ class QueueRow:
     returns: int  # earlier 差戻し of this application (0 for a first submission)
     overdue: bool
     due_today: bool
+    # 設定作業 still open on the day before the start date (the diagram's escalation timer).
+    setup_escalated: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,9 @@ def _rows(ids: list[int]) -> list[QueueRow]:
             returns=returns.get(row[1].id, 0),
             overdue=bool(row[0].due_at and row[0].due_at <= current),
             due_today=bool(row[0].due_at and current < row[0].due_at <= today_end),
+            setup_escalated=bool(
+                row[0].lane == "operator" and row[0].state == "ready" and row[1].setup_escalated_at
+            ),
         )
         for row in found
     }

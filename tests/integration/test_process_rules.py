@@ -1,0 +1,146 @@
+"""Diagram rules: the date-driven timers run beside 設定作業, which is escalated when late."""
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.schedule import JST
+from app.extensions import db
+from app.models import Application, AuditEvent, Office
+from app.services.timers import fire_due_timers
+from tests.helpers import (
+    ANSWERS,
+    claim_and_open,
+    complete_applicant_tasks,
+    login,
+    post_page,
+    review,
+    signup,
+    staff_login,
+)
+
+
+@pytest.fixture(autouse=True)
+def _worker_delivers_mail(smtp, monkeypatch):
+    """Requests leave mail to the worker: read the mailbox after a delivery pass."""
+    from app import mailer
+
+    if not hasattr(mailer, "deliver_due"):
+        return
+    read = type(smtp).by_subject
+
+    def by_subject(self, fragment):
+        mailer.deliver_due()
+        return read(self, fragment)
+
+    monkeypatch.setattr(type(smtp), "by_subject", by_subject)
+
+
+def only_application() -> Application:
+    db.session.expire_all()
+    return db.session.scalars(select(Application)).one()
+
+
+def jst(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
+
+
+def approved_and_filed(client, staff_client, smtp) -> tuple[Application, tuple[str, str]]:
+    """Signup, detail entry, 承認, 申込内容の確認 and システム設定の申込: 設定作業 is now open."""
+    credentials = signup(client, smtp)
+    assert login(client, *credentials).status_code == 302
+    complete_applicant_tasks(client)
+    application = only_application()
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    assert complete_applicant_tasks(client) == ["issuance_confirm", "system_setup"]
+    application = only_application()
+    assert application.status == "setup_filed"
+    return application, credentials
+
+
+def escalation_mails(smtp) -> list:
+    return smtp.by_subject("設定作業が利用開始日の前日までに完了していません")
+
+
+def test_start_of_use_and_provisional_end_do_not_wait_for_setup_work(
+    app, client, staff_client, smtp, clock_at
+):
+    application, credentials = approved_and_filed(client, staff_client, smtp)
+    start = application.confirmed_start_date
+    reference = application.reference_no
+
+    # The day before the start date, 00:00: 設定作業 is still open, supervisors are told.
+    clock_at.move_to(jst(start - timedelta(days=1)) - timedelta(minutes=1))
+    fire_due_timers()
+    assert not escalation_mails(smtp)
+    assert only_application().setup_escalated_at is None
+    clock_at.move_to(jst(start - timedelta(days=1), 0, 1))
+    fire_due_timers()
+    mails = escalation_mails(smtp)
+    assert len(mails) == 1
+    assert "supervisor@naccs-center.example.jp" in mails[0]["To"]
+    assert reference in smtp.body(mails[0])
+    assert only_application().setup_escalated_at is not None
+    # The operator's queue (the reviewer also works as operator) marks the row.
+    staff_login(staff_client)  # days have passed: a fresh session
+    queue = staff_client.get("/staff/?lane=operator&scope=unclaimed").get_data(as_text=True)
+    assert "前日未完了" in queue and reference in queue
+    fire_due_timers()
+    assert len(escalation_mails(smtp)) == 1  # fires once
+
+    # 00:00 of the start date: 利用開始 although 設定作業 is not done.
+    clock_at.move_to(jst(start, 0, 1))
+    fire_due_timers()
+    application = only_application()
+    assert application.status == "in_use"
+    assert db.session.get(Office, application.office_code) is not None
+
+    # The day after: the provisional ID ends, still without 設定作業.
+    clock_at.move_to(jst(start + timedelta(days=1), 0, 1))
+    fire_due_timers()
+    db.session.expire_all()
+    assert only_application().account.disabled_reason == "start_of_use"
+    refused = login(client, *credentials)
+    assert "仮ログインIDでログインできません" in refused.get_data(as_text=True)
+
+    # A late 設定作業 is still done and mailed, and does not take the status back.
+    staff_login(staff_client)
+    url = claim_and_open(staff_client, lane="operator")
+    assert post_page(staff_client, url, ANSWERS["setup_work"]).status_code == 302
+    assert only_application().status == "in_use"
+    assert smtp.by_subject("作業完了")
+
+
+def test_no_escalation_when_setup_work_is_done_in_time(app, client, staff_client, smtp, clock_at):
+    application, _ = approved_and_filed(client, staff_client, smtp)
+    start = application.confirmed_start_date
+    url = claim_and_open(staff_client, lane="operator")
+    assert post_page(staff_client, url, ANSWERS["setup_work"]).status_code == 302
+    assert only_application().status == "setup_done"
+
+    clock_at.move_to(jst(start - timedelta(days=1), 12))
+    fire_due_timers()
+    assert not escalation_mails(smtp)
+    assert only_application().setup_escalated_at is None
+    clock_at.move_to(jst(start, 0, 1))
+    fire_due_timers()
+    assert only_application().status == "in_use"
+    actions = [
+        e.detail.get("topic")
+        for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "service_task"))
+    ]
+    assert "escalate_setup" not in actions
+
+
+def test_escalation_is_a_non_interrupting_timer_on_the_diagram():
+    from pathlib import Path
+
+    xml = (Path(__file__).parents[2] / "bpmn" / "application.bpmn").read_text()
+    boundary = re.search(r'<bpmn:boundaryEvent id="setup_escalation"[^>]*>', xml).group(0)
+    assert 'cancelActivity="false"' in boundary and 'attachedToRef="call_setup_work"' in boundary
+    assert 'bpmnElement="setup_escalation"' in xml  # drawn (DI)
+    # 利用開始 starts from the fork after issuance, not after 設定作業.
+    assert 'sourceRef="fork_after_issuance" targetRef="call_start_of_use"' in xml
