@@ -10,8 +10,13 @@ from app.models import ProcessVersion
 from app.services.unit import audit
 
 
+def bpmn_paths(directory: str | Path) -> list[str]:
+    """The diagrams of a directory (bpmn/), in name order."""
+    return [str(p) for p in sorted(Path(directory).glob("*.bpmn"))]
+
+
 def read_directory(directory: str | Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(directory).glob("*.bpmn"))}
+    return {Path(p).name: Path(p).read_text(encoding="utf-8") for p in bpmn_paths(directory)}
 
 
 def deploy_files(files: dict[str, str], deployed_by: str) -> tuple[ProcessVersion, bool]:

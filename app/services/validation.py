@@ -1,14 +1,15 @@
 """Validation of diagrams against this product's forms, roles and service topics, before deploy."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from flask import current_app, has_app_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine import store
-from app.engine.diagram import MAX_BYTES, MAX_FILES, NS, XmlError, parse_xml
+from app.engine.diagram import BPMN, MAX_BYTES, MAX_FILES, NS, XmlError, parse_xml
 from app.engine.validation import Contract, Problem, errors, validate
 from app.extensions import db
 from app.models import ProcessVersion
@@ -99,6 +100,83 @@ def read_uploads(uploads: list[tuple[str, bytes]]) -> tuple[dict[str, str], list
     return files, problems
 
 
+def read_paths(paths: Iterable[str]) -> tuple[dict[str, str], list[Problem]]:
+    """Files named on the command line, checked as uploads: never more than the size limit (+1
+    byte, to tell) is read, and unreadable bytes become problems, not exceptions."""
+    uploads: list[tuple[str, bytes]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                uploads.append((Path(path).name, handle.read(MAX_BYTES + 1)))
+        except OSError as exc:
+            message = f"ファイルを読めません（{exc.strerror or exc}）。"
+            problems.append(Problem(Path(path).name, None, None, message, "read"))
+    files, found = read_uploads(uploads)
+    return files, problems + found
+
+
+def check_paths(paths: Iterable[str], alone: bool = False) -> Report:
+    """check_bundle over files on disk; files that cannot be read are errors of the report."""
+    files, problems = read_paths(paths)
+    report = check_bundle(files, alone) if files else Report()
+    report.problems[:0] = problems
+    return report
+
+
+def unreadable(files: dict[str, str]) -> list[Problem]:
+    """Why each file that is not a readable BPMN document cannot be used (empty when all are)."""
+    problems = []
+    for name, text in sorted(files.items()):
+        try:
+            root = parse_xml(text)
+        except XmlError as exc:
+            problems.append(Problem(name, exc.line, None, exc.message, "xml"))
+            continue
+        if root.tag != f"{{{BPMN}}}definitions":
+            message = "BPMN 2.0 のファイルではありません（ルート要素が bpmn:definitions ではありません）。"
+            problems.append(Problem(name, root.sourceline, None, message, "not_bpmn"))
+    return problems
+
+
+def undrawable(files: dict[str, str], process_id: str | None, error: Exception) -> str:
+    """Why the renderer drew nothing, in words an analyst can act on."""
+    defined = set().union(*(process_ids(text) for text in files.values())) if files else set()
+    if process_id and process_id not in defined:
+        known = "、".join(sorted(defined)) or "なし"
+        return f"プロセス '{process_id}' はどのファイルにもありません（あるプロセス: {known}）。"
+    if not defined:
+        return "ファイルにプロセスがありません。"
+    return (
+        "図（BPMN DI）がないか、図に要素がないため描画できません。"
+        f"モデラーで開いて保存し直してください。（{error}）"
+    )
+
+
+def without_executable_process(uploaded: dict[str, str]) -> list[Problem]:
+    """An uploaded file must define at least one executable process: a file of documentation
+    pools only (isExecutable="false" everywhere) or of no process at all deploys nothing."""
+    problems = []
+    for name, text in sorted(uploaded.items()):
+        try:
+            root = parse_xml(text)
+        except XmlError:
+            continue  # validate() reports why
+        if root.tag != f"{{{BPMN}}}definitions":
+            continue
+        found = list(root.iterfind("bpmn:process", NS))
+        if any(p.get("isExecutable", "true") != "false" for p in found):
+            continue
+        message = (
+            "実行できるプロセスがありません（すべてのプロセスが「実行不可」（isExecutable=\"false\"）"
+            "です。モデラーで Executable にチェックを入れてください）。"
+            if found
+            else "プロセスが1つもありません（配備しても何も実行されません）。"
+        )
+        problems.append(Problem(name, root.sourceline, None, message, "no_executable"))
+    return problems
+
+
 def process_ids(text: str) -> set[str]:
     try:
         root = parse_xml(text)
@@ -145,6 +223,8 @@ def check_bundle(uploaded: dict[str, str], alone: bool = False) -> Report:
         report.base_version, base = latest_files()
         report.files, report.replaced = merge(base, uploaded)
     report.problems = validate(report.files, contract(main_process_id()))
+    flagged = {p.file for p in report.problems if p.code == "not_executable"}
+    report.problems.extend(p for p in without_executable_process(uploaded) if p.file not in flagged)
     return report
 
 
