@@ -231,7 +231,8 @@ def test_setup_deadline_cancels_the_application(app, client, staff_client, smtp,
     application = only_application()
     deadline = application.setup_deadline
     clock_at.move_to(jst_midnight(deadline) + timedelta(hours=23))
-    assert fire_due_timers() == 0  # still the deadline day
+    fire_due_timers()  # only the reminder (3 business days before the deadline) has fired
+    assert only_application().status == "issued"  # still the deadline day
     clock_at.move_to(jst_midnight(deadline + timedelta(days=1)) + timedelta(minutes=1))
     assert fire_due_timers() == 1
     application = only_application()

@@ -1,0 +1,124 @@
+"""Reminders on the diagram: 12 hours before the 仮ログインID expires, 3 business days before
+the system-setup deadline, and the reviewers' daily digest."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.calendar import is_business_day
+from app.domain.schedule import JST
+from app.extensions import db
+from app.models import Application
+from app.services.reference import calendar_overrides
+from app.services.timers import fire_due_timers
+from tests.helpers import complete_applicant_tasks, login, review, signup, staff_login
+
+PROVISIONAL = "仮ログインIDの有効期限が近づいています"
+SETUP = "システム設定関係申込締切日が近づいています"
+
+
+@pytest.fixture(autouse=True)
+def _worker_delivers_mail(smtp, monkeypatch):
+    """Requests leave mail to the worker: read the mailbox after a delivery pass."""
+    from app import mailer
+
+    if not hasattr(mailer, "deliver_due"):
+        return
+    read = type(smtp).by_subject
+
+    def by_subject(self, fragment):
+        mailer.deliver_due()
+        return read(self, fragment)
+
+    monkeypatch.setattr(type(smtp), "by_subject", by_subject)
+
+
+def only_application() -> Application:
+    db.session.expire_all()
+    return db.session.scalars(select(Application)).one()
+
+
+def test_provisional_reminder_at_36_hours_when_not_registered(app, client, smtp, clock_at):
+    login_id, password = signup(client, smtp)
+    assert login(client, login_id, password).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_office")  # some screens, not registered
+    clock_at.shift(timedelta(hours=35, minutes=59))
+    fire_due_timers()
+    assert not smtp.by_subject(PROVISIONAL)
+    clock_at.shift(timedelta(minutes=2))
+    fire_due_timers()
+    mails = smtp.by_subject(PROVISIONAL)
+    assert len(mails) == 1
+    assert mails[0]["To"] == "konsai.ichiro@naccs.example.jp"
+    body = smtp.body(mails[0])
+    assert login_id in body and "残り12時間" in body
+    expires = datetime(2026, 12, 3, 10, 0, tzinfo=JST)  # START (12/1 10:00 JST) + 48 hours
+    assert f"{expires.month}月{expires.day}日" in body and "10:00" in body
+    html = mails[0].get_body(preferencelist=("html",)).get_content()
+    assert "ナックスシステム株式会社" in html and login_id in html
+    # Still open: the 48-hour expiry is unchanged by the reminder.
+    assert only_application().status == "entry"
+    fire_due_timers()
+    assert len(smtp.by_subject(PROVISIONAL)) == 1
+    clock_at.shift(timedelta(hours=12))
+    fire_due_timers()
+    assert only_application().status == "expired"
+
+
+def test_no_provisional_reminder_once_registered(app, client, smtp, clock_at):
+    login_id, password = signup(client, smtp)
+    assert login(client, login_id, password).status_code == 302
+    complete_applicant_tasks(client)
+    assert only_application().status == "submitted"
+    clock_at.shift(timedelta(hours=40))
+    fire_due_timers()
+    assert not smtp.by_subject(PROVISIONAL)
+
+
+def third_business_day_before(day: date) -> date:
+    overrides = calendar_overrides()
+    found = 0
+    while found < 3:
+        day -= timedelta(days=1)
+        found += is_business_day(day, overrides)
+    return day
+
+
+def approved(client, staff_client, smtp) -> Application:
+    credentials = signup(client, smtp)
+    assert login(client, *credentials).status_code == 302
+    complete_applicant_tasks(client)
+    application = only_application()
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    return only_application()
+
+
+def test_setup_reminder_three_business_days_before_the_deadline(
+    app, client, staff_client, smtp, clock_at
+):
+    application = approved(client, staff_client, smtp)
+    day = third_business_day_before(application.setup_deadline)
+    at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=JST)
+    clock_at.move_to(at - timedelta(minutes=1))
+    fire_due_timers()
+    assert not smtp.by_subject(SETUP)
+    clock_at.move_to(at + timedelta(minutes=1))
+    fire_due_timers()
+    mails = smtp.by_subject(SETUP)
+    assert len(mails) == 1
+    body = smtp.body(mails[0])
+    deadline = application.setup_deadline
+    assert application.reference_no in body and f"{deadline.month}月{deadline.day}日" in body
+    # The application is still waiting for the setup application.
+    assert only_application().status == "issued"
+
+
+def test_no_setup_reminder_once_filed(app, client, staff_client, smtp, clock_at):
+    application = approved(client, staff_client, smtp)
+    assert complete_applicant_tasks(client) == ["issuance_confirm", "system_setup"]
+    clock_at.move_to(datetime.combine(application.setup_deadline, datetime.min.time(), JST))
+    fire_due_timers()
+    assert not smtp.by_subject(SETUP)
+    assert only_application().status == "setup_filed"
