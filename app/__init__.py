@@ -42,6 +42,9 @@ def create_app(config: type | str | dict | None = None) -> Flask:
     apply_environment(app.config)
     app.config.from_prefixed_env()
     check_config(app.config)  # refuses to start without keys outside development/testing
+    from app.web.limits import register_limits
+
+    register_limits(app)  # MAX_CONTENT_LENGTH, a Japanese 413 page
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -56,6 +56,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     PER_PAGE = 25
+    # Request limits: any body (a 5 MB diagram fits; the analyst's upload allows more, see
+    # app/web/limits.py), and each CSV import file.
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    CSV_MAX_BYTES = 2 * 1024 * 1024
     # Logs: one line per event; JSON lines in production for the log collector.
     LOG_JSON = os.environ.get("LOG_JSON", "0") == "1"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -3,13 +3,14 @@
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.clock import today_jst
 from app.services import ServiceError, staff_admin
 from app.services import admin as service
 from app.web import current_actor
+from app.web.args import int_arg, page_arg
 from forms.admin import (
     CalendarDayForm,
     CsvImportForm,
@@ -19,6 +20,8 @@ from forms.admin import (
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+CSV_ERRORS_SHOWN = 20
+YEARS = range(2000, 2101)  # the calendar pages (as calendar_seed accepts)
 
 
 def admin_required(view):
@@ -36,11 +39,6 @@ def admin_required(view):
 
 def _refused(exc: ServiceError):
     return render_template("errors/refused.html", message=exc.message), exc.status
-
-
-def _flash_lines(exc: ServiceError) -> None:
-    for line in exc.message.splitlines():
-        flash(line, "error")
 
 
 @bp.route("/")
@@ -69,15 +67,19 @@ def schedule():
         else:
             flash(f"システム登録日 {form.start_date.data.isoformat()} を登録しました。", "info")
             return redirect(url_for("admin.schedule"))
-    entries = service.schedule_entries(current_actor())
     status = 422 if request.method == "POST" else 200
+    return _schedule_page(form, CsvImportForm(formdata=None)), status
+
+
+def _schedule_page(form, import_form) -> str:
+    entries = service.schedule_entries(current_actor())
     return render_template(
         "admin/schedule.html",
         form=form,
-        import_form=CsvImportForm(formdata=None),
+        import_form=import_form,
         entries=entries,
         today=today_jst(),
-    ), status
+    )
 
 
 @bp.route("/schedule/<int:entry_id>", methods=["GET", "POST"])
@@ -123,7 +125,11 @@ def schedule_delete(entry_id: int):
 @bp.route("/schedule/import", methods=["POST"])
 @admin_required
 def schedule_import():
-    return _import_csv(service.import_schedule, "admin.schedule")
+    return _import_csv(
+        service.import_schedule,
+        "admin.schedule",
+        lambda import_form: _schedule_page(ScheduleEntryForm(formdata=None), import_form),
+    )
 
 
 # --- business calendar -------------------------------------------------------------------
@@ -132,7 +138,7 @@ def schedule_import():
 @bp.route("/calendar", methods=["GET", "POST"])
 @admin_required
 def calendar():
-    year = request.args.get("year", today_jst().year, type=int)
+    year = int_arg("year", today_jst().year, YEARS)
     form = CalendarDayForm()
     if form.validate_on_submit():
         day: date = form.day.data
@@ -182,10 +188,12 @@ def calendar_seed():
 @admin_required
 def offices():
     q = (request.args.get("q") or "").strip()[:100]
-    page = service.offices(current_actor(), q, request.args.get("page", 1, type=int))
-    return render_template(
-        "admin/offices.html", page=page, q=q, import_form=CsvImportForm(formdata=None)
-    )
+    return _offices_page(q, page_arg(), CsvImportForm(formdata=None))
+
+
+def _offices_page(q: str, number: int, import_form) -> str:
+    page = service.offices(current_actor(), q, number)
+    return render_template("admin/offices.html", page=page, q=q, import_form=import_form)
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -214,26 +222,49 @@ def office(code: str | None = None):
 @bp.route("/offices/import", methods=["POST"])
 @admin_required
 def offices_import():
-    return _import_csv(service.import_offices, "admin.offices")
+    return _import_csv(
+        service.import_offices,
+        "admin.offices",
+        lambda import_form: _offices_page("", 1, import_form),
+    )
 
 
-def _import_csv(importer, back_to: str):
-    """Shared by the schedule and office imports: validate the upload, import, report counts."""
+def _import_csv(importer, back_to: str, page):
+    """Shared by the schedule and office imports: validate the upload, import, report counts.
+
+    A refused file re-renders the page with the reasons beside the file field (the first
+    CSV_ERRORS_SHOWN lines and a count): long error lists never go into the session cookie."""
     form = CsvImportForm()
-    if not form.validate_on_submit():
-        for message in form.file.errors:
-            flash(message, "error")
-        return redirect(url_for(back_to))
-    try:
-        counts = importer(current_actor(), service.decode_csv(form.file.data.read()))
-    except ServiceError as exc:
-        _flash_lines(exc)
-    else:
-        summary = f"追加 {counts['added']}件・更新 {counts['updated']}件"
-        if "unchanged" in counts:
-            summary += f"・変更なし {counts['unchanged']}件"
-        flash(f"取り込みました：{summary}", "info")
-    return redirect(url_for(back_to))
+    if form.validate_on_submit():
+        limit = current_app.config["CSV_MAX_BYTES"]
+        raw = form.file.data.stream.read(limit + 1)  # never more than the limit (+1, to tell)
+        if len(raw) > limit:
+            form.file.errors.append(
+                f"CSVファイルが大きすぎます（上限 {limit // (1024 * 1024)} MB）。"
+                "ファイルを分けて取り込んでください。"
+            )
+        else:
+            try:
+                counts = importer(current_actor(), service.decode_csv(raw))
+            except ServiceError as exc:
+                form.file.errors.extend(_first_lines(exc.message))
+            else:
+                summary = f"追加 {counts['added']}件・更新 {counts['updated']}件"
+                if "unchanged" in counts:
+                    summary += f"・変更なし {counts['unchanged']}件"
+                flash(f"取り込みました：{summary}", "info")
+                return redirect(url_for(back_to))
+    return page(form), 422
+
+
+def _first_lines(message: str) -> list[str]:
+    lines = message.splitlines() or [message]
+    if len(lines) <= CSV_ERRORS_SHOWN:
+        return lines
+    return lines[:CSV_ERRORS_SHOWN] + [
+        f"ほかに {len(lines) - CSV_ERRORS_SHOWN}件の誤りがあります（全{len(lines)}件のうち"
+        f"最初の{CSV_ERRORS_SHOWN}件を表示しています）。何も取り込んでいません。"
+    ]
 
 
 # --- staff users -------------------------------------------------------------------------
