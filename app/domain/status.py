@@ -11,6 +11,7 @@ STATUS_LABELS = {
     "in_use": "利用開始",
     "rejected": "却下",
     "cancelled": "申込取消",
+    "withdrawn": "申込取下げ",
     "expired": "仮アカウント有効期限切れ",
     "abandoned": "仮アカウント申込未完了（24時間以内に登録されませんでした）",
 }
@@ -35,4 +36,18 @@ NEXT_ACTIONS = {
         "引き続き利用を希望される場合は、あらためて申込を行ってください。"
     ),
     "expired": "仮ログインIDの有効期限が過ぎました。再度仮アカウント申込を行ってください。",
+    "withdrawn": "利用申込は取り下げられました。あらためて申込を行う場合は、仮アカウント申込から行ってください。",
 }
+
+# Instance administration: statuses that close the applicant's door (仮ログインID and
+# 事業所コード), with the reason shown at the login and when a session ends.
+LOGIN_CLOSED = {
+    "withdrawn": "この申込は取り下げられたため、ログインできません。",
+    "cancelled": "この申込は取り消されたため、ログインできません。",
+    "rejected": "この申込は却下されたため、ログインできません。却下の理由は通知のE-mailをご確認ください。",
+}
+
+SUSPENDED = (
+    "この申込は現在一時停止されています。NACCSセンターから連絡があるまで、手続きは行えません"
+    "（入力した内容は保持されます）。"
+)

@@ -181,7 +181,10 @@ def end_status(workflow: BpmnWorkflow) -> str | None:
 
 
 def workflow_status(workflow: BpmnWorkflow) -> str:
-    return "completed" if workflow.completed else "running"
+    if workflow.completed:
+        # SpiffWorkflow's cancel() ends a workflow without success (instance administration).
+        return "completed" if workflow.success else "cancelled"
+    return "running"
 
 
 def active_elements(workflow: BpmnWorkflow) -> list[tuple[str, str]]:

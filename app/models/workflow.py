@@ -41,6 +41,9 @@ class ProcessInstance(db.Model):
     # Earliest pending timer, so the worker finds due instances with one indexed query.
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Instance administration: while set, no timer fires and no task can be submitted.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

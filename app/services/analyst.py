@@ -24,7 +24,7 @@ from app.services.views import STATUS_LABELS
 LANE_LABELS = {key: f"{label} ({key})" for key, label in ROLES.items()}
 STAGE_KINDS = frozenset({"callActivity", "userTask", "subProcess", "serviceTask"})
 STEP_KINDS = frozenset({"callActivity", "userTask", "subProcess"})
-ENDED = ("rejected", "cancelled", "expired")
+ENDED = ("rejected", "cancelled", "expired", "withdrawn")
 LinkFor = Callable[[str], str]
 
 
@@ -291,6 +291,9 @@ def instance_page(application_id: int, process_id: str | None, link_for: LinkFor
         overlay.states[element] = state
         if due:
             overlay.notes[element] = f"期限 {jst(due)}"
+        if instance.suspended_at is not None and state in ("active", "waiting"):
+            # A suspended instance: its open steps carry the mark (timers wait, nothing runs).
+            overlay.notes[element] = "一時停止中" + (f"・期限 {jst(due)}" if due else "")
     positions = []
     for pid, elements in states.items():
         for element, (state, due) in elements.items():

@@ -17,8 +17,13 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A suspended instance keeps its state and timers; the worker skips it until resumed.
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('suspended_reason', sa.Text(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.drop_column('suspended_reason')
+        batch_op.drop_column('suspended_at')
