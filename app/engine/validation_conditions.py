@@ -9,8 +9,20 @@ from collections.abc import Iterator
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from app import clock
+from app.domain.timer_bounds import timer_problem
 from app.engine.diagram import Node, Process, camunda, in_bpmn, local
-from app.engine.expressions import SAFE_FUNCTIONS, check_expression, evaluate, iso_literal, unwrap
+from app.engine.expressions import (
+    SAFE_FUNCTIONS,
+    ExpressionLimitExceeded,
+    budget_exhausted,
+    check_expression,
+    evaluate,
+    expression_budget,
+    iso_literal,
+    limit_problem,
+    unwrap,
+)
 
 LOOKS_ISO = re.compile(r"^(R\d*/)?P[0-9A-Z.,]*$")
 CRON = re.compile(r"^[0-9*?/,\-LW#A-Z]+( [0-9*?/,\-LW#A-Z]+){4,6}$")
@@ -24,6 +36,9 @@ JUEL_HINTS = (
 JUEL_LITERALS = {"true", "false", "null"}
 OTHER = "（上記以外の値）"
 MAX_COMBINATIONS = 5000
+COVERAGE_BUDGET = 1.0  # seconds to try the combinations of one gateway
+SHOWN = 80  # characters of an expression quoted in a message
+TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
 
 
 def expression_problem(text: str) -> str | None:
@@ -31,6 +46,9 @@ def expression_problem(text: str) -> str | None:
     stripped = text.strip()
     if stripped.startswith("#{"):
         return f"'{stripped}' の #{{...}} 形式には対応していません。${{...}} か、式だけを書いてください。"
+    if (limit := limit_problem(stripped)) is not None:
+        shown = stripped if len(stripped) <= SHOWN else stripped[:SHOWN] + "…"
+        return f"'{shown}' は実行できません（{limit.japanese}）。"
     reason = check_expression(stripped)
     literals = sorted(JUEL_LITERALS & set(re.findall(r"[A-Za-z_]+", unwrap(stripped))))
     if reason is None and literals:
@@ -97,18 +115,23 @@ def timer_problems(definition: etree._Element) -> Iterator[str]:
 
 def _literal_problem(kind: str, literal: str) -> str | None:
     upper = literal.upper()
+    if kind == "timeDuration" and not upper.startswith("P"):
+        return (
+            f"期間（Duration）に '{literal}' が書かれています。PT48H のような期間を書いてください。"
+        )
+    if kind == "timeDate" and upper.startswith(("P", "R")):
+        return f"日時（Date）に '{literal}' が書かれています。2027-04-01T00:00:00+09:00 のような日時を書いてください。"
+    if kind == "timeCycle" and not upper.startswith("R"):
+        return f"繰り返し（Cycle）に '{literal}' が書かれています。R3/PT1H のような繰り返しを書いてください。"
+    # The bounds come first: the library's own parsing is what loops on an unbounded value.
+    if reason := timer_problem(TIMER_KINDS[kind], literal, clock.now()):
+        return reason
     try:
         if kind == "timeDuration":
-            if not upper.startswith("P"):
-                return f"期間（Duration）に '{literal}' が書かれています。PT48H のような期間を書いてください。"
             TimerEventDefinition.parse_iso_duration(upper)
         elif kind == "timeDate":
-            if upper.startswith(("P", "R")):
-                return f"日時（Date）に '{literal}' が書かれています。2027-04-01T00:00:00+09:00 のような日時を書いてください。"
             TimerEventDefinition.parse_time_or_duration(literal)
         else:
-            if not upper.startswith("R"):
-                return f"繰り返し（Cycle）に '{literal}' が書かれています。R3/PT1H のような繰り返しを書いてください。"
             TimerEventDefinition.parse_iso_recurring_interval(literal)
     except Exception:
         return f"'{literal}' は ISO 8601 の日時・期間・繰り返しとして正しくありません。"
@@ -138,8 +161,16 @@ def gateway_problems(process: Process, node: Node) -> Iterator[tuple[str, str]]:
         condition_problem(f.condition) for f in outgoing if f.condition is not None
     ):
         return
-    covered, example = _coverage(conditions)
-    if not covered:
+    with expression_budget(COVERAGE_BUDGET):
+        covered, example = _coverage(conditions)
+    if covered is None:
+        yield (
+            f"ゲートウェイ「{node.label}」の条件の組み合わせを確かめきれませんでした"
+            "（評価に時間がかかりすぎるか、値が大きすぎます）。"
+            "どれか1本を既定フロー（Default flow）にしてください。",
+            "no_default",
+        )
+    elif not covered:
         case = f"（例: {example} のとき）" if example else ""
         yield (
             f"ゲートウェイ「{node.label}」に既定フローがなく、どの条件にも合わない場合{case}に申込が止まります。"
@@ -148,8 +179,11 @@ def gateway_problems(process: Process, node: Node) -> Iterator[tuple[str, str]]:
         )
 
 
-def _coverage(conditions: list[str]) -> tuple[bool, str]:
-    """Try every combination of relevant values; (True, "") when some condition always holds."""
+def _coverage(conditions: list[str]) -> tuple[bool | None, str]:
+    """Try every combination of relevant values; (True, "") when some condition always holds.
+
+    (None, "") when the time budget ran out or a condition hit a bound before an answer.
+    """
     names: set[str] = set()
     constants: list = []
     for condition in conditions:
@@ -168,7 +202,13 @@ def _coverage(conditions: list[str]) -> tuple[bool, str]:
         return False, ""
     for values in itertools.product(domain, repeat=len(ordered)):
         env = dict(zip(ordered, values, strict=True))
-        if not any(_holds(c, env) for c in conditions):
+        if budget_exhausted():
+            return None, ""
+        try:
+            holds = any(_holds(c, env) for c in conditions)
+        except ExpressionLimitExceeded:  # a bound, not the values, decided: no answer
+            return None, ""
+        if not holds:
             shown = ", ".join(f"{k} が{_show(v)}" for k, v in env.items())
             return False, shown or "常に"
     return True, ""
@@ -177,6 +217,8 @@ def _coverage(conditions: list[str]) -> tuple[bool, str]:
 def _holds(condition: str, env: dict) -> bool:
     try:
         return bool(evaluate(condition, env))
+    except ExpressionLimitExceeded:
+        raise
     except Exception:  # a condition that fails at run time does not match either
         return False
 

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from app.engine.diagram import NS, Process, camunda, in_bpmn, local, reachable
+from app.engine.expressions import expression_budget
 from app.engine.validation_conditions import (
     condition_problem,
     expression_problem,
@@ -32,6 +33,8 @@ EVENT_NAMES = {
     "cancel": "キャンセル",
 }
 TIMER_PLACES = {"intermediateCatchEvent", "boundaryEvent"}
+# Seconds all trial evaluations of one process may take together (each one has its own bound).
+PROCESS_BUDGET = 5.0
 if TYPE_CHECKING:
     from app.engine.validation import Contract
 
@@ -50,6 +53,10 @@ class ProcessCheck:
         self.findings.append((element, message, code))
 
     def run(self) -> list[Finding]:
+        with expression_budget(PROCESS_BUDGET):
+            return self._run()
+
+    def _run(self) -> list[Finding]:
         process = self.process
         if not any(
             n.kind == "startEvent" and n.parent == process.id for n in process.nodes.values()
