@@ -61,45 +61,13 @@ SAFE_FUNCTIONS: Mapping[str, Callable] = MappingProxyType(
     }
 )
 
-ALLOWED_NODES = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Compare,
-    ast.IfExp,
-    ast.Call,
-    ast.Constant,
-    ast.Name,
-    ast.Load,
-    ast.Subscript,
-    ast.Attribute,
-    ast.List,
-    ast.Tuple,
-    ast.Dict,
-    ast.Set,
-    ast.And,
-    ast.Or,
-    ast.Not,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-    ast.Is,
-    ast.IsNot,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.Mod,
-    ast.FloorDiv,
-    ast.USub,
-    ast.UAdd,
-    ast.Slice,
+ALLOWED_NODES = tuple(
+    getattr(ast, name)
+    for name in (
+        "Expression BoolOp BinOp UnaryOp Compare IfExp Call Constant Name Load Subscript"
+        " Attribute List Tuple Dict Set Slice And Or Not Eq NotEq Lt LtE Gt GtE In NotIn Is"
+        " IsNot Add Sub Mult Div Mod FloorDiv USub UAdd"
+    ).split()
 )
 # Nodes whose value the expression builds (the others read data or pass a value on).
 BUILDING = (ast.BinOp, ast.UnaryOp, ast.Call, ast.List, ast.Tuple, ast.Dict, ast.Set)
