@@ -29,6 +29,7 @@ from app.services.migration import candidates, migrate_all
 from app.services.validation import check_bundle, deploy_checked, read_uploads
 from app.services.views import STATUS_LABELS
 from app.web import current_actor
+from app.web.args import int_arg, page_arg
 from forms.analyst import InstanceFilterForm, MigrateForm, UploadForm
 
 bp = Blueprint("analyst", __name__, url_prefix="/analyst")
@@ -143,9 +144,9 @@ def applications():
     filters = InstanceFilter(
         status=form.status.data or None,
         stage=form.stage.data or None,
-        version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+        version=int_arg("version", 0) or None,
         within_days=form.within.data if valid else None,
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("analyst/applications.html", form=form, args=args, **instances(filters))

@@ -17,6 +17,7 @@ from app.services.staff_views import staff_application
 from app.services.tasks import open_task, submit_task
 from app.services.views import form_context, id_notice
 from app.web import current_actor
+from app.web.args import DATE_RANGE_MESSAGE, date_in_range, page_arg
 from app.web.task_pages import handle_task
 from forms.base import TaskForm
 from forms.review import (
@@ -80,11 +81,16 @@ def inbox():
     scope = request.args.get("scope") if request.args.get("scope") in SCOPES else "unclaimed"
     if scope == "all" and not actor.has_role("supervisor"):
         scope = "unclaimed"
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     filter_form = QueueFilterForm(formdata=request.args)
     filter_form.validate()
+    filters = filter_form.filters()
+    for name in ("submitted_from", "submitted_to", "start_from", "start_to"):
+        if not date_in_range(filters.get(name)):  # e.g. 0001-01-01: ignored, told beside it
+            del filters[name]
+            filter_form[name].errors = [DATE_RANGE_MESSAGE]
     try:
-        data = inbox_view(actor, lane, scope, page, **filter_form.filters())
+        data = inbox_view(actor, lane, scope, page, **filters)
     except ServiceError as exc:
         return refused(exc)
     args = {k: v for k, v in request.args.items() if k not in ("page", "lane", "scope") and v}
