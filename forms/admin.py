@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -22,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.domain.customs import CUSTOMS_OFFICES, PREFECTURES
 from app.domain.text import is_valid_email, normalize_ascii
 from app.models import STAFF_ROLES
-from forms.base import JapaneseMeta
+from forms.base import SafeForm
 
 DATE_MESSAGE = "日付はYYYY-MM-DDの形式で入力してください。"
 
@@ -52,11 +51,9 @@ def _date(label: str) -> DateField:
     return DateField(label, [_required(label)], render_kw={"type": "date"})
 
 
-class AdminForm(FlaskForm):
-    """Base: Japanese messages; a bad date gets one clear message next to its field."""
-
-    class Meta(JapaneseMeta):
-        pass
+class AdminForm(SafeForm):
+    """Base: Japanese messages; a bad date gets one clear message next to its field; control
+    characters are refused (SafeForm)."""
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -12,7 +12,9 @@ from wtforms import BooleanField, FieldList, FormField, SelectMultipleField, Str
 from wtforms.fields import Field
 from wtforms.meta import DefaultMeta
 
+from app.domain.text import bounded_draft, has_control_chars
 from forms.validators import (
+    CONTROL_MESSAGE,
     EMAIL_MESSAGE,
     ENGLISH_MESSAGE,
     KATAKANA_MESSAGE,
@@ -31,12 +33,15 @@ from forms.validators import (
     ascii_filter,
     conditions_hold,
     digits_filter,
+    is_multiline,
     katakana_filter,
+    submitted_texts,
     text_filter,
     upper_ascii_filter,
 )
 
 __all__ = [
+    "CONTROL_MESSAGE",
     "EMAIL_MESSAGE",
     "ENGLISH_MESSAGE",
     "KATAKANA_MESSAGE",
@@ -52,7 +57,9 @@ __all__ = [
     "OfficeCode",
     "OnlyIf",
     "PostalCode",
+    "RefusesControlChars",
     "Required",
+    "SafeForm",
     "TaskForm",
     "ascii_filter",
     "digits_filter",
@@ -137,6 +144,40 @@ def _form_values(form: Any) -> dict[str, Any]:
     return {field.short_name: _field_value(form, field) for field in _data_fields(form)}
 
 
+def refuse_control_chars(form: Any) -> bool:
+    """Mark every field whose submitted text holds control or bidi-override characters.
+
+    Such a field gets the one message CONTROL_MESSAGE (its other errors would only confuse);
+    returns False when any field was marked. NUL would otherwise reach PostgreSQL (500) and
+    ESC, DEL or U+202E the mails and PDFs.
+    """
+    ok = True
+    for field in _leaves(form):
+        multiline = is_multiline(field)
+        if any(has_control_chars(v, multiline=multiline) for v in submitted_texts(field)):
+            if isinstance(field.errors, list):
+                field.errors[:] = [CONTROL_MESSAGE]
+            else:
+                field.errors = [CONTROL_MESSAGE]
+            ok = False
+    return ok
+
+
+class RefusesControlChars:
+    """Form mixin (before FlaskForm): validation also applies refuse_control_chars()."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)  # type: ignore[misc]
+        return refuse_control_chars(self) and ok
+
+
+class SafeForm(RefusesControlChars, FlaskForm):
+    """Base of every form that is not a user-task form (login, staff, administration)."""
+
+    class Meta(JapaneseMeta):
+        pass
+
+
 def _choice_pairs(choices: Any) -> Iterator[tuple[str, str]]:
     for choice in choices:
         if hasattr(choice, "value"):
@@ -145,7 +186,7 @@ def _choice_pairs(choices: Any) -> Iterator[tuple[str, str]]:
             yield str(choice[0]), str(choice[1])
 
 
-class TaskForm(FlaskForm):
+class TaskForm(RefusesControlChars, FlaskForm):
     """Base of the forms of BPMN user tasks.
 
     Contract with the caller:
@@ -287,11 +328,15 @@ class TaskForm(FlaskForm):
         return MultiDict(pairs)
 
     def raw_input(self) -> dict[str, list[str]]:
-        """Every field's submitted strings by HTML name; ``MultiDict(raw)`` re-creates them."""
+        """Every field's submitted strings by HTML name; ``MultiDict(raw)`` re-creates them.
+
+        Bounded for storage (app.domain.text.bounded_draft): control characters are dropped
+        and a screen keeps at most 64 KB.
+        """
         raw: dict[str, list[str]] = {}
         for field in _leaves(self):
             if field.raw_data is not None:
                 raw[field.name] = [str(value) for value in field.raw_data]
             else:
                 raw[field.name] = self.to_formdata({"v": _scalar(field)}).getlist("v")
-        return raw
+        return bounded_draft(raw)

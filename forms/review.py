@@ -5,15 +5,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, NamedTuple, Self
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields import Field
 from wtforms.fields.core import UnboundField
 from wtforms.utils import unset_value
 from wtforms.validators import Optional, StopValidation
 
-from app.domain.text import machine_dependent_chars
-from forms.base import JapaneseMeta, TaskForm
+from app.domain.text import bounded_draft, has_control_chars, machine_dependent_chars
+from forms.base import JapaneseMeta, SafeForm, TaskForm
 from forms.fields import (
     BLANK_CHOICE,
     date_choices,
@@ -64,6 +63,8 @@ class FieldComments(Field):
                 self.errors.append(
                     f"「{label}」への指摘は{MAX_FIELD_COMMENT}文字以内で入力してください。"
                 )
+            if has_control_chars(text, multiline=True):
+                self.errors.append(f"「{label}」への指摘に使用できない制御文字が含まれています。")
             if machine_dependent_chars(text):
                 self.errors.append(
                     f"「{label}」への指摘に使用できない文字（機種依存文字）があります。"
@@ -146,12 +147,11 @@ class ReviewDecisionForm(TaskForm):
         raw.pop(self.field_comments.name, None)
         for target, body in self.field_comments.data.items():
             raw[f"{self.field_comments.name}-{target}"] = [body]
-        return raw
+        return bounded_draft(raw)
 
 
-class _PlainForm(FlaskForm):
-    class Meta(JapaneseMeta):
-        pass
+class _PlainForm(SafeForm):
+    pass
 
 
 class StaffNoteForm(_PlainForm):

@@ -10,9 +10,11 @@ from typing import Any
 from wtforms import BooleanField, FieldList, Form
 from wtforms.fields import Field, SelectFieldBase
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextArea
 
 from app.domain.codes import is_valid_office_code
 from app.domain.text import (
+    has_control_chars,
     is_english_text,
     is_katakana,
     is_valid_email,
@@ -27,6 +29,7 @@ KATAKANA_MESSAGE = "全角カタカナで入力してください。"
 POSTAL_CODE_MESSAGE = "郵便番号は7桁の数字で入力してください。"
 ENGLISH_MESSAGE = "半角英数字と記号（. , - ' & ( ) /）で入力してください。"
 MACHINE_DEPENDENT_MESSAGE = "機種依存文字（①など）は使用できません：{chars}"
+CONTROL_MESSAGE = "使用できない制御文字が含まれています。"
 
 # Full-width ASCII (！ to ～) and half-width katakana: both are widened/narrowed by NFKC.
 _NFKC_RUNS_RE = re.compile("[\uff01-\uff5e\uff61-\uff9f]+")
@@ -178,6 +181,31 @@ class NoMachineDependentChars:
         found = machine_dependent_chars(field.data)
         if found:
             raise StopValidation(MACHINE_DEPENDENT_MESSAGE.format(chars="、".join(found)))
+
+
+class NoControlChars:
+    """Refuse control and bidi-override characters (tab/newline allowed in a text area).
+
+    Every form built on forms.base already applies this rule to every field it has; use the
+    validator for a field that lives outside those forms.
+    """
+
+    def __call__(self, form: Form, field: Field) -> None:
+        multiline = is_multiline(field)
+        if any(has_control_chars(v, multiline=multiline) for v in submitted_texts(field)):
+            raise StopValidation(CONTROL_MESSAGE)
+
+
+def is_multiline(field: Field) -> bool:
+    """True for a text area (tab and newline are part of such text)."""
+    return isinstance(field.widget, TextArea)
+
+
+def submitted_texts(field: Field) -> list[str]:
+    """The strings submitted for a field (raw, before filters), else its text data."""
+    if field.raw_data:
+        return [value for value in field.raw_data if isinstance(value, str)]
+    return [field.data] if isinstance(field.data, str) else []
 
 
 class Katakana:
