@@ -3,7 +3,7 @@
 import re
 import signal
 import sys
-import time
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -30,36 +30,73 @@ def tick() -> None:
 
 @workflow_cli.command("worker")
 @click.option("--interval", type=float, default=None, help="Seconds between passes.")
-def worker(interval: float | None) -> None:
-    """Fire due timers and deliver mail in a loop until stopped."""
-    from app.extensions import db
-    from app.services.clock import load_offset
-    from app.services.timers import fire_due_timers
-
+@click.option("--max-passes", type=int, default=None, hidden=True, help="Stop after N passes.")
+def worker(interval: float | None, max_passes: int | None) -> None:
+    """Fire due timers and deliver mail in a loop until SIGTERM/SIGINT."""
     interval = interval or current_app.config["WORKER_INTERVAL_SECONDS"]
-    stopping = False
+    stop = threading.Event()
 
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
+    def on_signal(*_):
+        stop.set()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     click.echo(f"timer worker started (every {interval}s)")
-    while not stopping:
+    run_worker_loop(interval, stop, max_passes)
+    click.echo("timer worker stopped")
+
+
+MAX_BACKOFF_SECONDS = 60.0
+
+
+def run_worker_loop(interval: float, stop: threading.Event, max_passes: int | None = None) -> None:
+    """The worker's loop: one pass, then wait `interval` (interruptibly). A pass that fails
+    (database gone, SMTP down, anything) is logged; the session is thrown away (a fresh
+    connection next time) and the wait doubles up to a minute until a pass succeeds."""
+    from app.services.clock import load_offset
+    from app.services.timers import worker_pass
+
+    failures = passes = 0
+    while not stop.is_set():
         try:
             load_offset()
-            advanced = fire_due_timers()
-            if advanced:
-                click.echo(f"advanced {advanced} application(s)")
+            result = worker_pass(should_stop=stop.is_set)
+            # (observability: record_worker_pass(result) goes here)
+            if result.advanced or result.failed or result.mails_sent:
+                click.echo(
+                    f"advanced {result.advanced} application(s), {len(result.failed)} "
+                    f"incident(s), {result.mails_sent} mail(s) sent"
+                )
+            failures = 0
         except Exception as exc:  # keep the loop alive; the next pass retries
-            current_app.logger.exception("worker pass failed: %s", exc)
-            db.session.rollback()
+            failures += 1
+            current_app.logger.exception("worker pass failed (%s in a row): %s", failures, exc)
         finally:
-            db.session.remove()
-        deadline = time.monotonic() + interval
-        while not stopping and time.monotonic() < deadline:
-            time.sleep(0.2)
+            _discard_session()
+        passes += 1
+        if max_passes is not None and passes >= max_passes:
+            break
+        wait = interval if not failures else min(interval * 2**failures, MAX_BACKOFF_SECONDS)
+        stop.wait(max(wait, 0.0))
+
+
+def _discard_session() -> None:
+    """End the pass's session even when its connection is dead (remove() would raise)."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+        db.session.remove()
+    except Exception as exc:
+        current_app.logger.warning("database session reset after error: %s", exc)
+        try:
+            db.session.registry.clear()
+        except Exception:  # pragma: no cover - nothing more to do
+            pass
+        try:
+            db.engine.dispose()  # every pooled connection may be as dead as this one
+        except Exception as dispose_error:  # pragma: no cover
+            current_app.logger.warning("connection pool not disposed: %s", dispose_error)
 
 
 @bpmn_cli.command("deploy")

@@ -21,7 +21,7 @@ from app.models import (
     ScheduleEntry,
     StaffUser,
 )
-from app.services import Actor, ServiceError
+from app.services import Actor, ServiceError, incidents
 from app.services.people import staff_choices
 from app.services.review import decisions, notes
 from app.services.views import STATUS_LABELS, application_for, deadlines
@@ -275,11 +275,20 @@ ACTIONS = {
     "review_decided": "審査結果を登録",
     "note_added": "職員メモを記入",
     "passwords_viewed": "パスワードを表示",
+    "incident_resolved": "障害を解決済みにした",
+    "incident_retried": "障害を再試行",
+    "mail_resent": "メールを再送",
     "clock_moved": "時計を進めた（開発用）",
     "clock_reset": "時計を戻した（開発用）",
 }
 DECISIONS = {"approve": "承認", "return": "差戻し", "reject": "却下"}
-MAIL_STATUS = {"pending": "送信待ち", "retry": "再送待ち", "sent": "送信済", "failed": "送信失敗"}
+MAIL_STATUS = {
+    "pending": "送信待ち",
+    "sending": "送信中",
+    "retry": "再送待ち",
+    "sent": "送信済",
+    "failed": "送信失敗",
+}
 
 
 def _who(label: str, names: dict[str, str]) -> str:
@@ -373,5 +382,6 @@ def staff_application(actor: Actor, application_id: int) -> dict:
         "deadlines": deadlines(app),
         "decisions": decisions(app.id),
         "notes": notes(actor, app.id),
+        "incidents": incidents.for_application(actor, app.id),
         "reviewers": staff_choices("reviewer") if actor.has_role("supervisor") else [],
     }

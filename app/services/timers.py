@@ -1,50 +1,129 @@
 """The timer worker's use case: fire every due timer exactly once, then deliver mail."""
 
-from sqlalchemy import select
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, not_, or_, select
 
 from app import mailer
 from app.clock import now
 from app.extensions import db
 from app.models import ProcessInstance
 from app.services import Actor, ServiceError
+from app.services.incidents import IncidentRaised, blocked_clause
 from app.services.unit import run
 
 TIMER = Actor(kind="system", label="timer")
+BATCH = 100
 
 
-def due_application_ids(limit: int = 100) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(ProcessInstance.application_id)
-            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now())
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        )
+def _due(at: datetime):
+    return and_(
+        ProcessInstance.status == "running",
+        ProcessInstance.next_timer_at <= at,
+        ProcessInstance.suspended_at.is_(None),
+        # An application whose step failed waits for its incident's next retry.
+        not_(blocked_clause(at)),
     )
 
 
-def fire_due_timers(limit: int = 100) -> int:
-    """One pass over due instances; each in its own transaction. Returns instances advanced."""
-    advanced = 0
-    for application_id in due_application_ids(limit):
-        try:
-            fired = run(application_id, TIMER, lambda unit: bool(unit.fired))
-        except ServiceError:
-            # Another worker or request changed it first: its transaction did the work.
-            continue
-        advanced += int(fired)
-    mailer.deliver_pending()
-    return advanced
+def due_application_ids(limit: int = BATCH, after: tuple[datetime, int] | None = None) -> list:
+    """(next_timer_at, application_id) of due instances, oldest deadline first; `after` pages."""
+    query = select(ProcessInstance.next_timer_at, ProcessInstance.application_id).where(_due(now()))
+    if after is not None:
+        at, application_id = after
+        query = query.where(
+            or_(
+                ProcessInstance.next_timer_at > at,
+                and_(
+                    ProcessInstance.next_timer_at == at,
+                    ProcessInstance.application_id > application_id,
+                ),
+            )
+        )
+    query = query.order_by(ProcessInstance.next_timer_at, ProcessInstance.application_id)
+    return [tuple(row) for row in db.session.execute(query.limit(limit))]
+
+
+@dataclass
+class PassResult:
+    """What one worker pass did (for the log, the heartbeat and metrics)."""
+
+    advanced: int = 0
+    failed: list[int] = field(default_factory=list)
+    skipped: int = 0
+    mails_sent: int = 0
+    seconds: float = 0.0
+    # How late the most overdue timer was when the pass began.
+    lag_seconds: float = 0.0
+
+
+def fire_due(batch: int = BATCH, should_stop: Callable[[], bool] | None = None) -> PassResult:
+    """Drain everything due, in batches; each application in its own transaction. A failing
+    application becomes an incident and the pass goes on with the others."""
+    result = PassResult()
+    after = None
+    started = now()
+    while True:
+        rows = due_application_ids(batch, after)
+        db.session.rollback()  # end the read; each application is its own transaction
+        if not rows:
+            break
+        if after is None:
+            result.lag_seconds = max(0.0, (started - rows[0][0]).total_seconds())
+        for at, application_id in rows:
+            if should_stop is not None and should_stop():
+                return result
+            after = (at, application_id)
+            try:
+                fired = run(application_id, TIMER, lambda unit: bool(unit.fired), skip_blocked=True)
+            except IncidentRaised:
+                result.failed.append(application_id)
+                continue
+            except ServiceError:
+                # Another worker or request changed it first: its transaction did the work.
+                result.skipped += 1
+                continue
+            result.advanced += int(fired)
+    return result
+
+
+def worker_pass(batch: int = BATCH, should_stop: Callable[[], bool] | None = None) -> PassResult:
+    """One pass of `flask workflow worker`: fire all due timers, then deliver all due mail."""
+    began = time.monotonic()
+    result = fire_due(batch, should_stop)
+    if should_stop is None or not should_stop():
+        result.mails_sent = mailer.deliver_due(batch=batch, should_stop=should_stop)
+    result.seconds = time.monotonic() - began
+    if result.failed:
+        current_app.logger.warning(
+            "worker pass: %s application(s) failed (incidents): %s",
+            len(result.failed),
+            result.failed,
+        )
+    return result
+
+
+def fire_due_timers(limit: int = BATCH) -> int:
+    """One full pass (timers, then mail); returns the number of applications advanced."""
+    return worker_pass(batch=limit).advanced
 
 
 def refresh_application(application_id: int) -> None:
-    """Fire due timers of one application before reading it (login, home page)."""
+    """Fire due timers of one application before reading it (login, home page). Best effort:
+    a failure is an incident for staff and the page shows the state as it is; a conflict means
+    another transaction has just done the work."""
     due = db.session.scalar(
         select(ProcessInstance.id).where(
-            ProcessInstance.application_id == application_id,
-            ProcessInstance.status == "running",
-            ProcessInstance.next_timer_at <= now(),
+            ProcessInstance.application_id == application_id, _due(now())
         )
     )
-    if due is not None:
+    if due is None:
+        return
+    try:
         run(application_id, TIMER, lambda unit: None)
+    except ServiceError as exc:
+        current_app.logger.warning("application %s not refreshed: %s", application_id, exc)

@@ -1,6 +1,7 @@
 """One transaction on one application's workflow: lock, fire due timers, act, save, commit, mail."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from typing import TypeVar
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import mailer
 from app.domain.calendar import next_business_day
 from app.domain.schedule import JST, end_of_day
+from app.domain.status import SUSPENDED
 from app.engine import runtime, store
 from app.extensions import db
 from app.models import Application, AuditEvent, ProcessInstance
@@ -61,38 +63,107 @@ class Unit:
         return dispatch(self.context, topic, properties, data)
 
 
-def run(application_id: int, actor: Actor, operation: Callable[[Unit], T]) -> T:
-    """Run `operation` on the locked, timer-refreshed workflow of one application."""
+def run(
+    application_id: int,
+    actor: Actor,
+    operation: Callable[[Unit], T],
+    while_suspended: bool = False,
+    *,
+    source: str | None = None,
+    skip_blocked: bool = False,
+) -> T:
+    """Run `operation` on the locked, timer-refreshed workflow of one application.
+    A suspended instance refuses it (timers wait) unless `while_suspended` (administration).
+
+    Any unexpected error rolls back this application's work and is recorded as an incident
+    (services.incidents: `source` worker/request/retry, guessed from the actor when None), then
+    raised as IncidentRaised, a ServiceError with a Japanese message. `skip_blocked` (the
+    worker) leaves an application alone while its open incident waits for its next retry."""
     try:
-        result, mail_ids = _run(application_id, actor, operation)
+        result, mail_ids = _run(application_id, actor, operation, while_suspended, skip_blocked)
     except (StaleDataError, OperationalError) as exc:
         db.session.rollback()
         raise ServiceError(
             "他の操作と同時に更新されたため、処理できませんでした。もう一度お試しください。", 409
         ) from exc
-    except Exception:
+    except ServiceError:
         db.session.rollback()
         raise
+    except Exception as exc:
+        raise _incident(application_id, actor, exc, source) from exc
     mailer.deliver_pending(mail_ids)
     return result
 
 
-def _run(application_id: int, actor: Actor, operation):
+class Skipped(ServiceError):
+    """The worker found the application blocked by an open incident (not retried yet)."""
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _incident(application_id: int, actor: Actor, exc: Exception, source: str | None):
+    """Record the failure in its own commit: on PostgreSQL the work was rolled back to the
+    savepoint with the row lock still held (no other worker can fail on it meanwhile); SQLite
+    rolls the whole transaction back first."""
+    from flask import current_app
+
+    from app.services import incidents
+
+    if not getattr(exc, "_rolled_back_to_savepoint", False):
+        db.session.rollback()
+    kind = source or ("worker" if actor.kind == "system" else "request")
+    try:
+        incident = incidents.record_failure(application_id, exc, kind)
+        db.session.commit()
+        incident_id = incident.id if incident is not None else None
+    except Exception:  # the database itself is failing: the log is all there is
+        db.session.rollback()
+        current_app.logger.exception("application %s failed; no incident recorded", application_id)
+        incident_id = None
+    return incidents.IncidentRaised(incident_id)
+
+
+def _run(
+    application_id: int,
+    actor: Actor,
+    operation,
+    while_suspended: bool = False,
+    skip_blocked: bool = False,
+):
+    from app.services import incidents
+
     application = db.session.get(Application, application_id)
     if application is None or application.instance is None:
         raise ServiceError("申込が見つかりません。", 404)
     instance = store.lock_instance(application.instance.id)
-    unit = Unit(application, instance, actor)
-    unit.workflow = store.load(instance, unit.services)
-    # Deadlines first: a timer that is due must win over a late submission.
-    fire_and_audit(unit)
+    if skip_blocked and incidents.is_blocked(application_id):
+        raise Skipped("障害の再試行待ちです。", 409)
+    savepoint = _postgresql()
     refusal = None
     try:
-        result = operation(unit)
-    except ServiceError as exc:
-        # Operations refuse before changing anything; the timers that fired still count.
-        refusal, result = exc, None
-    save(unit)
+        with db.session.begin_nested() if savepoint else nullcontext():
+            unit = Unit(application, instance, actor)
+            unit.workflow = store.load(instance, unit.services)
+            suspended = instance.suspended_at is not None
+            if suspended and not while_suspended:
+                raise ServiceError(SUSPENDED, 409)
+            # Deadlines first: a timer that is due must win over a late submission.
+            if not suspended:
+                fire_and_audit(unit)
+            try:
+                result = operation(unit)
+            except ServiceError as exc:
+                # Operations refuse before changing anything; the timers that fired still count.
+                refusal, result = exc, None
+            save(unit)
+            incidents.resolve_after_success(application_id, actor.label)
+    except (StaleDataError, OperationalError, ServiceError):
+        raise
+    except Exception as exc:
+        exc._rolled_back_to_savepoint = savepoint
+        raise
     db.session.commit()
     if refusal is not None:
         mailer.deliver_pending(unit.context.mail_ids)

@@ -61,6 +61,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(applicant.bp)
     app.register_blueprint(staff.bp)
+    from app.web import operations
+
+    app.register_blueprint(operations.bp)
     app.register_blueprint(analyst.bp)
     app.register_blueprint(admin.bp)
     if app.config.get("DEV_TOOLS"):
