@@ -13,7 +13,7 @@ from app.domain.schedule import entry_for_start, timer_dates
 from app.extensions import db
 from app.models import Application, IssuedCredential, Office, ProvisionalAccount, StaffUser
 from app.security import encrypt, hash_password
-from app.services import ServiceError
+from app.services import ServiceError, drafts
 from app.services import codes as code_pool
 from app.services.reference import calendar_overrides, next_serial, schedule_entry
 
@@ -101,7 +101,7 @@ def register_application(ctx: ActionContext, props: dict, data: dict) -> dict:
     app.contact_name = f"{contact.get('last_name', '')} {contact.get('first_name', '')}".strip()
     app.contact_email = contact.get("email") or app.contact_email
     # Input kept with 一時保存/「戻る」 on earlier screens is superseded by what was registered.
-    app.drafts = {}
+    drafts.change_in_place(app, lambda _: {})
     ctx.mail("received", contacts(app), resubmission=resubmission)
     billing = app.answer("entry_billing")
     if billing.get("payment") == "debit" and billing.get("same_account") == "no":

@@ -9,7 +9,7 @@ from app.domain.text import bounded_draft
 from app.engine import runtime
 from app.extensions import db
 from app.models import Application, HumanTask
-from app.services import Actor, ServiceError
+from app.services import Actor, ServiceError, drafts
 from app.services.unit import Unit, audit, run
 
 # Form data that gateways and timers read as top-level process variables.
@@ -94,7 +94,7 @@ def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
         # Answers first: the service tasks that run right after read them.
         app = unit.application
         app.answers = {**(app.answers or {}), form_key: data}
-        app.drafts = _without(app.drafts, form_key, RESUME_KEY)
+        drafts.change_in_place(app, drafts.without(form_key, RESUME_KEY))
         if form_key == "review_decision":
             _record_decision(app, data)
         runtime.complete_task(unit.workflow, task_id, lane, updates)
@@ -126,21 +126,17 @@ def _record_decision(app: Application, data: dict) -> None:
 RESUME_KEY = "_resume"  # in Application.drafts: the screen 一時保存 left ("section:<key>" or key)
 
 
-def _without(drafts: dict | None, *keys: str) -> dict:
-    return {k: v for k, v in (drafts or {}).items() if k not in keys}
-
-
 def save_draft(actor: Actor, task_id: str, raw: dict, resume: bool = True) -> None:
     """一時保存 (or 「戻る」): keep exactly what was typed, valid or not."""
     raw = bounded_draft(raw)  # no control characters, at most 64 KB per screen
     task = ready_task(actor, task_id)
-    app = task.application
-    drafts = {**(app.drafts or {}), task.form_key: raw}
-    if resume:
-        drafts[RESUME_KEY] = task.form_key
-    app.drafts = drafts
-    audit(app.id, actor, "draft_saved", form=task.form_key)
-    db.session.commit()
+    form_key, application_id = task.form_key, task.application_id
+    # One screen merged into the freshly read row: another tab's screen is never lost.
+    drafts.save(
+        application_id,
+        drafts.put(form_key, raw, form_key if resume else None, RESUME_KEY),
+        lambda: audit(application_id, actor, "draft_saved", form=form_key),
+    )
 
 
 def save_section_draft(
@@ -149,13 +145,11 @@ def save_section_draft(
     """一時保存 or 「戻る」 on an earlier screen: its input is kept until it is saved or sent."""
     raw = bounded_draft(raw)  # no control characters, at most 64 KB per screen
     _editable_section(actor, application_id, form_key)
-    app = db.session.get(Application, application_id)
-    drafts = {**(app.drafts or {}), form_key: raw}
-    if resume:
-        drafts[RESUME_KEY] = f"section:{form_key}"
-    app.drafts = drafts
-    audit(app.id, actor, "draft_saved", form=form_key, section=True)
-    db.session.commit()
+    drafts.save(
+        application_id,
+        drafts.put(form_key, raw, f"section:{form_key}" if resume else None, RESUME_KEY),
+        lambda: audit(application_id, actor, "draft_saved", form=form_key, section=True),
+    )
 
 
 # Earlier screens that can be corrected, by the stage the applicant is in and who they are.
@@ -185,7 +179,7 @@ def edit_section(actor: Actor, application_id: int, form_key: str, data: dict) -
             raise ServiceError("まだ入力していない画面です。", 400)
         runtime.update_ready_data(unit.workflow, {form_key: data})
         unit.application.answers = {**unit.application.answers, form_key: data}
-        unit.application.drafts = _without(unit.application.drafts, form_key, RESUME_KEY)
+        drafts.change_in_place(unit.application, drafts.without(form_key, RESUME_KEY))
         audit(application_id, actor, "section_edited", form=form_key)
 
     run(application_id, actor, operation)
