@@ -28,6 +28,9 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+# Browsers show a PDF in their own viewer, which a page policy would break (Chrome's viewer
+# needs inline styles and a plugin); a PDF runs no script of ours, so it gets no CSP.
+NO_POLICY = frozenset({"application/pdf"})
 RELAXED = ("development", "testing")
 
 
@@ -44,6 +47,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
+            if name == "Content-Security-Policy" and response.mimetype in NO_POLICY:
+                continue
             response.headers.setdefault(name, value)
         if uses_hsts(app.config):
             response.headers.setdefault("Strict-Transport-Security", HSTS)

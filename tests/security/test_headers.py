@@ -11,7 +11,14 @@ from app import mailer
 from app.extensions import db
 from app.models import Application
 from app.web.security_headers import CONTENT_SECURITY_POLICY
-from tests.helpers import SIGNUP_CONTACT, csrf_token, login, post_page, staff_login
+from tests.helpers import (
+    SIGNUP_CONTACT,
+    complete_applicant_tasks,
+    csrf_token,
+    login,
+    post_page,
+    staff_login,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
@@ -76,9 +83,17 @@ def test_applicant_staff_analyst_and_admin_pages_carry_the_headers(app, client, 
     assert_secure(client.get("/signup/done"), "/signup/done")
     login_id, password = signed_up(client, smtp)
     assert_secure(login(client, login_id, password), "applicant login")
-    response = client.get("/home")
-    assert response.status_code == 200
-    assert_secure(response, "/home")
+    complete_applicant_tasks(client)  # through 申込内容の確認: submitted, documents printable
+    for url in ["/home", "/application", "/application/received"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_secure(response, url)
+    pdf = client.get("/application/documents/application_form.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    # The browser's own PDF viewer needs its inline styles: no page policy on a PDF.
+    assert "Content-Security-Policy" not in pdf.headers
+    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
+    assert pdf.headers["X-Frame-Options"] == "DENY"
     application = db.session.query(Application).one()
 
     admin = app.test_client()
