@@ -56,7 +56,9 @@ def current_actor() -> Actor:
 
 def register_blueprints(app: Flask) -> None:
     from app.web import admin, analyst, applicant, auth, dev, health, staff
+    from app.web.input_guard import register_input_guard
 
+    register_input_guard(app)  # control characters in the URL: 400 before any route
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applicant.bp)

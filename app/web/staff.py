@@ -231,7 +231,7 @@ def _review(actor, view):
 
 @bp.route("/applications/<int:application_id>")
 @staff_required
-def application(application_id: int):
+def application(application_id: int, note_form: StaffNoteForm | None = None):
     try:
         data = staff_application(current_actor(), application_id)
     except ServiceError as exc:
@@ -239,10 +239,11 @@ def application(application_id: int):
     return render_template(
         "staff/application.html",
         sections=describe_answers(data["application"].answers or {}),
-        note_form=StaffNoteForm(formdata=None),
+        note_form=note_form or StaffNoteForm(formdata=None),
+        note_next=_back() if note_form else None,
         reassign_form=ReassignForm(),
         **data,
-    )
+    ), (422 if note_form else 200)
 
 
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])
@@ -250,9 +251,8 @@ def application(application_id: int):
 def note(application_id: int):
     form = StaffNoteForm()
     if not form.validate_on_submit():
-        for message in form.body.errors:
-            flash(message, "error")
-        return redirect(_back())
+        # Shown again with its text and the message beside it: a note is never discarded.
+        return application(application_id, note_form=form)
     try:
         add_note(current_actor(), application_id, form.body.data)
     except ServiceError as exc:
