@@ -150,6 +150,7 @@ def render_svg(files: tuple[str, ...], process_id: str | None, output: str) -> N
     """Draw the diagram of FILE (BPMN DI) as a standalone SVG."""
     from app.engine.render import Overlay, RenderError, render
     from app.services.analyst import LANE_LABELS
+    from app.services.validation import read_paths, undrawable, unreadable
 
     chosen, problems = read_paths(files)
     problems += unreadable(chosen)
@@ -162,6 +163,14 @@ def render_svg(files: tuple[str, ...], process_id: str | None, output: str) -> N
         sys.exit(1)
     Path(output).write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
     click.echo(f"written: {output}")
+
+
+def _refuse(problems: list, summary: str) -> NoReturn:
+    """Print every problem (file:line: reason) and the summary, then exit 1: no traceback."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(summary, err=True)
+    sys.exit(1)
 
 
 DURATION = re.compile(r"^(\d+)([dhm])$")
@@ -194,7 +203,6 @@ def clock_forward(amount: str) -> None:
         click.echo(exc.message, err=True)
         sys.exit(1)
     click.echo(f"now (JST): {clock.now_jst():%Y-%m-%d %H:%M:%S}")
-    from app.services.validation import read_paths, undrawable, unreadable
 
 
 @clock_cli.command("reset")
@@ -208,14 +216,6 @@ def clock_reset() -> None:
         click.echo(exc.message, err=True)
         sys.exit(1)
     click.echo("clock reset to real time")
-
-
-def _refuse(problems: list, summary: str) -> NoReturn:
-    """Print every problem (file:line: reason) and the summary, then exit 1: no traceback."""
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    click.echo(summary, err=True)
-    sys.exit(1)
 
 
 @click.command("seed")

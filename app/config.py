@@ -14,9 +14,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Fixed keys for development and tests only; refused in production.
 DEV_SECRET_KEY = "dev-only-secret-change-me"
-DEV_CREDENTIAL_KEY = "ZGV2ZWxvcG1lbnQtb25seS1jcmVkZW50aWFsLWtleSE="  # b"development-only-credential-key!"
+# base64 of b"development-only-credential-key!" and of b"test-only-credential-key-32bytes"
+DEV_CREDENTIAL_KEY = "ZGV2ZWxvcG1lbnQtb25seS1jcmVkZW50aWFsLWtleSE="
 TEST_SECRET_KEY = "test-secret"
-TEST_CREDENTIAL_KEY = "dGVzdC1vbmx5LWNyZWRlbnRpYWwta2V5LTMyYnl0ZXM="  # b"test-only-credential-key-32bytes"
+TEST_CREDENTIAL_KEY = "dGVzdC1vbmx5LWNyZWRlbnRpYWwta2V5LTMyYnl0ZXM="
 KNOWN_KEYS = {DEV_SECRET_KEY, DEV_CREDENTIAL_KEY, TEST_SECRET_KEY, TEST_CREDENTIAL_KEY}
 RELAXED = ("development", "testing")
 

@@ -168,7 +168,7 @@ def without_executable_process(uploaded: dict[str, str]) -> list[Problem]:
         if any(p.get("isExecutable", "true") != "false" for p in found):
             continue
         message = (
-            "実行できるプロセスがありません（すべてのプロセスが「実行不可」（isExecutable=\"false\"）"
+            '実行できるプロセスがありません（すべてのプロセスが「実行不可」（isExecutable="false"）'
             "です。モデラーで Executable にチェックを入れてください）。"
             if found
             else "プロセスが1つもありません（配備しても何も実行されません）。"

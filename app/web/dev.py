@@ -29,6 +29,7 @@ def development_only():
     if not current_app.config.get("DEV_TOOLS"):
         abort(404)
 
+
 STEPS = {
     "1h": timedelta(hours=1),
     "1d": timedelta(days=1),

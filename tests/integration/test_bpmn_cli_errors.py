@@ -66,7 +66,9 @@ def test_render_of_a_refused_file_gives_the_real_reason(app, runner, tmp_path):
     doctype = tmp_path / "doctype.bpmn"
     doctype.write_text('<!DOCTYPE x [<!ENTITY e "e">]><x/>', encoding="utf-8")
     result = runner.invoke(args=["bpmn", "render", str(doctype), "-o", str(tmp_path / "o.svg")])
-    assert result.exit_code == 1 and "DOCTYPE・ENTITY 宣言は安全のため受け付けません" in result.output
+    assert (
+        result.exit_code == 1 and "DOCTYPE・ENTITY 宣言は安全のため受け付けません" in result.output
+    )
 
 
 def test_render_explains_a_missing_process_or_diagram(app, runner, tmp_path):
@@ -106,7 +108,9 @@ def test_a_huge_file_is_not_read_whole(app, runner, tmp_path, monkeypatch):
             reads.append(len(data))
             return data
 
-    monkeypatch.setattr(validation, "open", lambda *a, **k: Spy(builtins.open(*a, **k)), raising=False)
+    monkeypatch.setattr(
+        validation, "open", lambda *a, **k: Spy(builtins.open(*a, **k)), raising=False
+    )
     for command in ("validate", "deploy"):
         reads.clear()
         result = runner.invoke(args=["bpmn", command, str(huge)])

@@ -77,7 +77,9 @@ def test_production_with_keys_has_no_dev_pages_and_ignores_the_clock_offset(app,
     assert production.config["SECRET_KEY"] == SECRET
     assert production.config["CREDENTIAL_KEYS"] == [NEW, OLD]
     assert not production.config["DEV_TOOLS"]
-    db.session.add(Setting(key="clock_offset_seconds", value=str(timedelta(days=3).total_seconds())))
+    db.session.add(
+        Setting(key="clock_offset_seconds", value=str(timedelta(days=3).total_seconds()))
+    )
     db.session.commit()
     try:
         # The development/test app follows the stored offset; the production app must not.
@@ -141,7 +143,10 @@ def test_cli_rotate_reencrypts_every_row(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "CREDENTIAL_KEYS", [NEW, OLD])
     result = runner.invoke(args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 3 password(s)" in result.output and "3 were under an older key" in result.output
+    assert (
+        "re-encrypted 3 password(s)" in result.output
+        and "3 were under an older key" in result.output
+    )
     db.session.expire_all()
     monkeypatch.setitem(app.config, "CREDENTIAL_KEYS", [NEW])
     for n, i in enumerate(ids):

@@ -92,7 +92,9 @@ def _import(client, path: str, page_path: str, raw: bytes, name: str = "data.csv
 
 
 def _field_errors(page: str) -> list[str]:
-    return [li.text_content() for li in lxml_html.fromstring(page).xpath('//*[@id="file-error"]/li')]
+    return [
+        li.text_content() for li in lxml_html.fromstring(page).xpath('//*[@id="file-error"]/li')
+    ]
 
 
 def test_a_csv_over_the_size_limit_is_refused_beside_the_field(app):
@@ -102,7 +104,9 @@ def test_a_csv_over_the_size_limit_is_refused_beside_the_field(app):
     response = _import(client, "/admin/schedule/import", "/admin/schedule", raw)
     assert response.status_code == 422
     errors = _field_errors(response.get_data(as_text=True))
-    assert errors == ["CSVファイルが大きすぎます（上限 2 MB）。ファイルを分けて取り込んでください。"]
+    assert errors == [
+        "CSVファイルが大きすぎます（上限 2 MB）。ファイルを分けて取り込んでください。"
+    ]
     assert not db.session.scalars(
         select(ScheduleEntry).where(ScheduleEntry.start_date == date(2031, 4, 1))
     ).all()
@@ -143,7 +147,7 @@ def test_office_csv_errors_are_listed_beside_the_field(app):
 
 def test_a_good_csv_still_imports_and_says_so(app):
     client = _admin(app)
-    raw = "2031-03-17,2031-03-24,2031-04-01\n".encode()
+    raw = b"2031-03-17,2031-03-24,2031-04-01\n"
     response = _import(client, "/admin/schedule/import", "/admin/schedule", raw)
     assert response.status_code == 302
     assert "追加 1件" in client.get(response.location).get_data(as_text=True)
