@@ -179,3 +179,50 @@ def test_markup_in_a_deployed_diagram_never_runs(browser_page, live_app, smtp):
     assert_inert(page, watch, application_url.replace("/analyst/", "/staff/"))
     assert_inert(page, watch, "/admin/")
     assert watch.dialogs == [] and their_watch.dialogs == []
+
+
+def test_the_review_page_script_works_from_its_static_file(browser_page, live_app, smtp):
+    """The decision box script moved out of the template still shows the part that applies."""
+    from playwright.sync_api import expect
+
+    from tests.helpers import SIGNUP_CONTACT, complete_applicant_tasks, csrf_token, post_page
+
+    client = live_app.test_client()
+    page = client.get("/signup")
+    response = client.post("/signup", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    post_page(client, post_page(client, response.location, SIGNUP_CONTACT).location, {})
+    if not smtp.by_subject("仮アカウント登録完了") and hasattr(mailer, "deliver_due"):
+        mailer.deliver_due()
+    body = smtp.body(smtp.by_subject("仮アカウント登録完了")[-1])
+    login_page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={
+            "login_id": re.search(r"仮ログインID：(\d{7})", body).group(1),
+            "password": re.search(r"仮パスワード：([A-Z0-9]{8})", body).group(1),
+            "csrf_token": csrf_token(login_page),
+        },
+    )
+    complete_applicant_tasks(client)
+    db.session.remove()
+
+    page = browser_page
+    watch = Watch(page)
+    page.goto("/staff/login")
+    page.get_by_label("職員ID").fill("reviewer")
+    page.get_by_label("パスワード").fill("reviewer-pass")
+    page.get_by_role("button", name="ログイン").click()
+    page.goto("/staff/?lane=reviewer")
+    page.get_by_role("button", name="回答期限の近い未割当を担当する").click()
+    expect(page.locator("#decision-box")).to_be_visible()
+    parts = {w: page.locator(f".decision-part[data-when={w}]") for w in ("approve", "return")}
+    expect(parts["approve"]).to_be_hidden()  # nothing chosen yet: the script hid every part
+    expect(parts["return"]).to_be_hidden()
+    page.locator("#decision-box").get_by_label("差戻し", exact=True).check()
+    expect(parts["return"]).to_be_visible()
+    expect(parts["approve"]).to_be_hidden()
+    comment = page.locator('textarea[name^="field_comments-"]').first
+    comment.evaluate("el => { const d = el.closest('details'); if (d) { d.open = true; } }")
+    comment.fill("住所の番地を確認してください。")
+    expect(page.locator("#fc-count")).to_have_text("1")
+    assert watch.violations == [] and watch.dialogs == []
