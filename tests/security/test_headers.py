@@ -140,6 +140,9 @@ def test_hsts_only_in_production(app, client, monkeypatch):
 
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 HANDLER = re.compile(r"<[a-zA-Z][^>]*?\son[a-z]+\s*=", re.S)
+# Handlers passed as keyword arguments to a field in Jinja: form.x(onchange="...").
+EVENTS = r"on(?:click|dblclick|change|input|submit|reset|load|error|focus|blur|key\w+|mouse\w+)"
+JINJA_HANDLER = re.compile(rf"\{{\{{[^}}]*(?:\b{EVENTS}\s*=|['\"]{EVENTS}['\"]\s*:)", re.S)
 STYLE_ATTRIBUTE = re.compile(r"<[a-zA-Z][^>]*?\sstyle\s*=", re.S)
 TEMPLATE_FILES = sorted(p for p in TEMPLATES.rglob("*.html"))
 WEB_TEMPLATES = [p for p in TEMPLATE_FILES if p.parent.name != "mail"]  # mails are not pages
@@ -154,6 +157,8 @@ def test_no_inline_script_or_event_handler(path):
     assert text.lower().count("<script") == len(SCRIPT.findall(text)), path.name
     match = HANDLER.search(text)
     assert match is None, f"inline event handler in {path.name}: {match.group(0)[-60:]}"
+    match = JINJA_HANDLER.search(text)
+    assert match is None, f"event handler argument in {path.name}: {match.group(0)[-60:]}"
     assert "javascript:" not in text.lower(), path.name
 
 
@@ -178,4 +183,7 @@ def test_the_checks_catch_what_they_look_for():
     assert HANDLER.search('<button type="button" onclick="go()">')
     assert HANDLER.search("<body\n  onload='x()'>")
     assert not HANDLER.search('<input name="ontime" data-on="x">')
+    assert JINJA_HANDLER.search("{{ form.plan(onchange='this.form.submit()') }}")
+    assert JINJA_HANDLER.search("{{ form.plan(**{'onclick': 'x()'}) }}")
+    assert not JINJA_HANDLER.search("{{ render_fields(form, only=('a',)) }}")
     assert STYLE_ATTRIBUTE.search('<span style="color: red">')
