@@ -46,6 +46,7 @@ def create_app(config: type | str | dict | None = None) -> Flask:
 
     register_limits(app)  # MAX_CONTENT_LENGTH, a Japanese 413 page
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "app" / "migrations"))
@@ -96,3 +97,14 @@ def create_app(config: type | str | dict | None = None) -> Flask:
 
     app.permanent_session_lifetime = timedelta(hours=8)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies set TRUST_PROXY_HOPS=N (FLASK_TRUST_PROXY_HOPS): the client
+    address (login throttling) and scheme then come from X-Forwarded-For/-Proto. Left at 0,
+    those headers are ignored, as anyone can send them."""
+    hops = int(app.config.get("TRUST_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import now
@@ -29,6 +29,8 @@ class StaffUser(db.Model):
     roles: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Sessions carry the epoch they began in; logout and a new password bump it (ending them).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def role_set(self) -> set[str]:
@@ -36,3 +38,10 @@ class StaffUser(db.Model):
 
     def has_role(self, role: str) -> bool:
         return role in self.role_set
+
+
+@event.listens_for(StaffUser.password_hash, "set", active_history=True)
+def _new_password_ends_sessions(target: StaffUser, value, old, initiator) -> None:
+    """Whoever changes a staff password (admin page, CLI), every open session ends with it."""
+    if isinstance(old, str) and old and value != old:
+        target.session_epoch = (target.session_epoch or 0) + 1

@@ -15,7 +15,12 @@ from app.models import Application, IssuedCredential, Office, ProvisionalAccount
 from app.security import encrypt, hash_password
 from app.services import ServiceError, drafts
 from app.services import codes as code_pool
-from app.services.reference import calendar_overrides, next_serial, schedule_entry
+from app.services.reference import (
+    calendar_overrides,
+    new_provisional_login_id,
+    next_serial,
+    schedule_entry,
+)
 
 PROVISIONAL_HOURS = 48
 
@@ -68,7 +73,7 @@ def create_provisional_account(ctx: ActionContext, props: dict, data: dict) -> d
     app.company_name = contact.get("company_name", "")
     app.contact_name = f"{contact.get('last_name', '')} {contact.get('first_name', '')}".strip()
     app.contact_email = contact.get("email", "")
-    login_id = codes.provisional_login_id(next_serial("provisional_login"))
+    login_id = new_provisional_login_id()
     password = codes.generate_password(8)
     db.session.add(
         ProvisionalAccount(

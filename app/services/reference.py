@@ -1,14 +1,17 @@
-"""Reads of reference data (calendar, schedule, offices) and the serial counters."""
+"""Reads of reference data (calendar, schedule, offices), the serial counters and the
+unguessable 仮ログインID."""
 
+import secrets
 from datetime import date
 
 from sqlalchemy import select, update
 
 from app.clock import today_jst
+from app.domain.codes import provisional_login_id
 from app.domain.schedule import ScheduleEntry as ScheduleRow
 from app.domain.schedule import open_entries
 from app.extensions import db
-from app.models import CalendarDay, Counter, Office, ScheduleEntry
+from app.models import CalendarDay, Counter, Office, ProvisionalAccount, ScheduleEntry
 
 
 def calendar_overrides() -> dict[date, bool]:
@@ -55,3 +58,16 @@ def next_serial(name: str) -> int:
         db.session.flush()
     db.session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
     return db.session.scalar(select(Counter.value).where(Counter.name == name))
+
+
+def new_provisional_login_id(attempts: int = 20) -> str:
+    """A random, unused 仮ログインID in the manual's 7-digit format (never a serial number,
+    so one ID says nothing about the others); the unique index catches a concurrent twin."""
+    for _ in range(attempts):
+        candidate = provisional_login_id(1 + secrets.randbelow(9_999_999))
+        taken = db.session.scalar(
+            select(ProvisionalAccount.id).where(ProvisionalAccount.login_id == candidate)
+        )
+        if taken is None:
+            return candidate
+    raise RuntimeError("no free 仮ログインID found")  # pragma: no cover - 10 million IDs

@@ -4,12 +4,33 @@ from app import mailer
 from app.clock import now
 from app.extensions import db
 from app.models import Application
-from app.services import Actor
+from app.services import Actor, ServiceError, throttle
 from app.services.unit import audit, start_instance
 
+TOO_MANY_SIGNUPS = (
+    "短時間に多くの仮アカウント申込が行われたため、一時的に受付を制限しています。"
+    "{minutes}分後にもう一度お試しください。"
+)
 
-def start_signup() -> Actor:
-    """Create the application and its workflow; returns the anonymous actor bound to it."""
+
+def start_signup(address: str = "") -> Actor:
+    """Create the application and its workflow; returns the anonymous actor bound to it.
+
+    Each call starts a process instance, so one client address may start only a few an hour.
+    """
+    key = f"signup:{address or '-'}"
+    rest = throttle.remaining_lock([key])
+    if rest is not None:
+        raise ServiceError(TOO_MANY_SIGNUPS.format(minutes=throttle.minutes(rest)), 429)
+    locked_until = throttle.hit(key, throttle.limit("signup"))
+    if locked_until is not None:
+        audit(
+            None,
+            f"anonymous@{address or '-'}"[:100],
+            "signup_locked",
+            address=address,
+            until=locked_until.isoformat(),
+        )
     application = Application(status="signup")
     db.session.add(application)
     db.session.flush()

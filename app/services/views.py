@@ -220,11 +220,16 @@ def passwords_visible(app: Application) -> bool:
 
 
 def id_notice(actor: Actor, application_id: int | None = None) -> dict:
-    """ID通知内容; every view is recorded, and showing passwords separately."""
+    """ID通知内容; every view is recorded, and showing passwords separately.
+
+    The passwords are shown to the applicant only (inside the viewing window): staff see that
+    the notice exists and until when it shows them, never the passwords (docs/SECURITY.md).
+    """
     app = application_for(actor, application_id)
     if not app.credentials:
         raise ServiceError("ID通知内容はまだありません（審査終了後に表示されます）。", 404)
-    visible = passwords_visible(app)
+    in_window = passwords_visible(app)
+    visible = in_window and actor.kind == "applicant"
     office = None
     users = []
     rows = []
@@ -249,6 +254,7 @@ def id_notice(actor: Actor, application_id: int | None = None) -> dict:
         "office": office,
         "users": users,
         "visible": visible,
+        "withheld": in_window and not visible,
         "customs": app.answer("entry_office").get("customs", ""),
     }
 

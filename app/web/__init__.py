@@ -32,8 +32,13 @@ class LoggedIn:
 
 @login_manager.user_loader
 def load_user(key: str):
+    from app.services.auth import session_is_current
     from app.services.people import principal
+    from app.web.auth import LOGIN_GRANT
 
+    # Logout, a new password or a timer that disabled the login ends every copy of a session.
+    if not session_is_current(key, session.get(LOGIN_GRANT)):
+        return None
     found = principal(key)
     if found is None:
         return None

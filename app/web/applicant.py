@@ -23,6 +23,7 @@ from app.services.timers import refresh_application
 from app.services.views import home as home_view
 from app.services.views import id_notice
 from app.web import current_actor
+from app.web.auth import client_address
 from app.web.task_pages import handle_section, handle_task
 from forms.address import postal_payload
 from forms.summary import summarize_answers
@@ -66,7 +67,10 @@ def index():
 def signup():
     """システム利用規程: nothing can be entered before agreeing."""
     if request.method == "POST":
-        actor = start_signup()
+        try:
+            actor = start_signup(client_address())
+        except ServiceError as exc:
+            return render_template("applicant/terms.html", refusal=exc.message), exc.status
         session["signup_application_id"] = actor.application_id
         task = current_applicant_task(actor.application_id, "signup")
         return redirect(url_for("applicant.signup_task", task_id=task.task_id))

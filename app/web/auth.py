@@ -4,51 +4,73 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import login_user, logout_user
 
 from app.services import ServiceError
-from app.services.auth import authenticate_applicant, authenticate_staff
+from app.services.auth import Login, authenticate_applicant, authenticate_staff, end_sessions
+from app.web.redirects import safe_next
 from forms.login import ApplicantLoginForm, StaffLoginForm
 
 bp = Blueprint("auth", __name__)
+
+# The session keeps (via, record id, epoch) of its login; app.web.load_user checks it.
+LOGIN_GRANT = "login_grant"
+
+
+def client_address() -> str:
+    """The client's address (behind a proxy, set TRUST_PROXY_HOPS so ProxyFix fills it in)."""
+    return request.remote_addr or ""
+
+
+def start_session(login: Login) -> None:
+    from app.web import load_user
+
+    session[LOGIN_GRANT] = list(login.grant)
+    login_user(load_user(login.user_key))
+
+
+def end_session() -> None:
+    """Log out here and everywhere else this login is open (copied cookies included)."""
+    end_sessions(session.get(LOGIN_GRANT))
+    logout_user()
+    session.pop(LOGIN_GRANT, None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = ApplicantLoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            account = authenticate_applicant(form.login_id.data, form.password.data)
+            found = authenticate_applicant(
+                form.login_id.data, form.password.data, client_address()
+            )
         except ServiceError as exc:
             form.form_errors.append(exc.message)
+            status = 429 if exc.status == 429 else 200
         else:
-            from app.web import load_user
-
             session.pop("signup_application_id", None)
-            login_user(load_user(f"a:{account.id}"))
+            start_session(found)
             return redirect(url_for("applicant.home"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])
 def staff_login():
     form = StaffLoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            staff = authenticate_staff(form.login.data, form.password.data)
+            found = authenticate_staff(form.login.data, form.password.data, client_address())
         except ServiceError as exc:
             form.form_errors.append(exc.message)
+            status = 429 if exc.status == 429 else 200
         else:
-            from app.web import load_user
-
-            login_user(load_user(f"s:{staff.id}"))
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("staff.inbox")
-            return redirect(target)
-    return render_template("auth/staff_login.html", form=form)
+            start_session(found)
+            return redirect(safe_next(request.args.get("next"), url_for("staff.inbox")))
+    return render_template("auth/staff_login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    end_session()
     session.clear()
     flash("ログアウトしました。", "info")
     return redirect(url_for("applicant.index"))

@@ -2,7 +2,6 @@
 
 from datetime import date, datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -18,7 +17,8 @@ from app.services.tasks import open_task, submit_task
 from app.services.views import form_context, id_notice
 from app.web import current_actor
 from app.web.args import DATE_RANGE_MESSAGE, date_in_range, page_arg
-from app.web.task_pages import handle_task
+from app.web.redirects import safe_next
+from app.web.task_pages import WRONG_PAGE, handle_task
 from forms.base import TaskForm
 from forms.review import (
     SORTS,
@@ -35,6 +35,15 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 LANES = {"reviewer": "審査", "operator": "設定作業"}
 WEEKDAYS = "月火水木金土日"
 SCOPES = {"unclaimed": "未割当", "mine": "自分の担当", "all": "全件", "done": "処理済"}
+# Who may do what on an application's staff page (docs/SECURITY.md): 職員メモ are written by
+# staff who work on applications; the ID通知内容 (codes only: its passwords are the
+# applicant's alone) is opened by review and administration. An analyst-only account does
+# neither.
+STAFF_MAY = {
+    "notes": ("reviewer", "supervisor", "operator", "administrator"),
+    "notice": ("reviewer", "supervisor", "administrator"),
+}
+NOT_YOUR_ROLE = "この操作を行う権限がありません（担当の役割の職員のみ行えます）。"
 
 
 @bp.app_template_filter("jshort")
@@ -64,6 +73,12 @@ def staff_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+@bp.app_template_global()
+def staff_may(actor, what: str) -> bool:
+    """True when one of the actor's roles allows `what` ("notes", "notice"; see STAFF_MAY)."""
+    return any(actor.has_role(role) for role in STAFF_MAY[what])
 
 
 def refused(exc: ServiceError):
@@ -175,8 +190,10 @@ def task(task_id: str):
         view = open_task(actor, task_id)
     except ServiceError as exc:
         return refused(exc)
+    if view.task.lane == "applicant":
+        return refused(ServiceError(WRONG_PAGE, 403))
     if view.task.form_key != ReviewDecisionForm.key:
-        return handle_task(task_id, "staff.inbox")
+        return handle_task(task_id, "staff.inbox", staff=True)
     return _review(actor, view)
 
 
@@ -249,6 +266,8 @@ def application(application_id: int, note_form: StaffNoteForm | None = None):
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])
 @staff_required
 def note(application_id: int):
+    if not staff_may(current_actor(), "notes"):
+        return refused(ServiceError(NOT_YOUR_ROLE, 403))
     form = StaffNoteForm()
     if not form.validate_on_submit():
         # Shown again with its text and the message beside it: a note is never discarded.
@@ -265,6 +284,8 @@ def note(application_id: int):
 @bp.route("/applications/<int:application_id>/notice")
 @staff_required
 def notice(application_id: int):
+    if not staff_may(current_actor(), "notice"):
+        return refused(ServiceError(NOT_YOUR_ROLE, 403))
     try:
         data = id_notice(current_actor(), application_id)
     except ServiceError as exc:
@@ -274,10 +295,7 @@ def notice(application_id: int):
 
 def _back(task_pages_ok: bool = True) -> str:
     """Where to return after a small action: the page it was posted from (same site only)."""
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    if not target.startswith("/") or parts.scheme or parts.netloc or target[1:2] in ("/", "\\"):
-        target = url_for("staff.inbox")
+    target = safe_next(request.form.get("next"), url_for("staff.inbox"))
     if not task_pages_ok and target.startswith("/staff/tasks/"):
         target = url_for("staff.inbox")
     return target

@@ -1,7 +1,6 @@
 """The one page that shows and submits any user task's form, and the applicant's earlier screens."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import logout_user
 from jinja2 import TemplateNotFound
 from werkzeug.datastructures import MultiDict
 
@@ -10,11 +9,14 @@ from app.services.applicant_pages import neighbours, open_section, task_page
 from app.services.tasks import edit_section, open_task, save_draft, save_section_draft, submit_task
 from app.services.views import form_context, initial_data
 from app.web import current_actor
+from app.web.auth import end_session
 from forms import form_for
 from forms.base import TaskForm
 
 # Where the applicant lands after the screen that ends a stage (the manual's done screens).
 AFTER_SUBMIT = {"entry_confirm": "applicant.received"}
+# Staff tasks are done on the staff pages (their own rules), applicant screens on theirs.
+WRONG_PAGE = "この手続きはこの画面からは操作できません。"
 SAVED_AND_LOGGED_OUT = (
     "入力内容を一時保存してログアウトしました。再度ログインすると、この画面から続けて入力できます。"
 )
@@ -62,17 +64,21 @@ def render_task(view, form, template_name: str = "tasks/form.html"):
 
 
 def _logged_out_after_draft():
-    logout_user()
+    end_session()
     flash(SAVED_AND_LOGGED_OUT, "info")
     return redirect(url_for("auth.login"))
 
 
-def handle_task(task_id: str, done_endpoint: str):
+def handle_task(task_id: str, done_endpoint: str, staff: bool = False):
+    """The task page; applicant routes serve only `applicant` lane tasks, staff routes
+    (staff=True) only the others."""
     actor = current_actor()
     try:
         view = open_task(actor, task_id)
     except ServiceError as exc:
         return render_template("errors/refused.html", message=exc.message), exc.status
+    if (view.task.lane == "applicant") == staff:
+        return render_template("errors/refused.html", message=WRONG_PAGE), 403
     post = request.method == "POST"
     form = build_form(view.task.form_key, view.application, view.saved, view.draft, post)
     if post and "save_draft" in request.form:

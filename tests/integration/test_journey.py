@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.domain.schedule import JST
 from app.extensions import db
 from app.models import Application, AuditEvent, HumanTask, Office, OutboundMail, ProcessInstance
+from app.security import decrypt
 from app.services.timers import fire_due_timers
 from tests.helpers import (
     complete_applicant_tasks,
@@ -221,7 +222,9 @@ def test_rejection_mails_the_reason(app, client, staff_client, smtp, clock_at):
     assert application.status == "rejected"
     mails = smtp.by_subject("却下")
     assert mails and "機器所有事業所との関係が確認できません。" in smtp.body(mails[-1])
-    assert "却下の理由" in client.get("/home").get_data(as_text=True)
+    # A rejected application can no longer log in: the session ends, saying why (issue 9).
+    home = client.get("/home", follow_redirects=True).get_data(as_text=True)
+    assert "この申込は却下されたため、ログインできません。" in home
 
 
 def test_setup_deadline_cancels_the_application(app, client, staff_client, smtp, clock_at):
@@ -252,18 +255,21 @@ def test_passwords_visible_only_inside_the_window(app, client, staff_client, smt
     review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
     complete_applicant_tasks(client)
     application = only_application()
+    # After the 利用開始日 the 仮ログインID is closed: the 事業所コード is the login.
+    office = next(c for c in application.credentials if c.kind == "office")
+    credentials = (office.office_code, decrypt(office.password_encrypted))
     last_day = application.password_visible_until
     assert last_day > application.confirmed_start_date
     clock_at.move_to(jst_midnight(last_day) + timedelta(hours=23))
     fire_due_timers()
-    login(client, *credentials)
+    assert login(client, *credentials).status_code == 302
     page = client.get("/application/notice").get_data(as_text=True)
     assert "まで表示できます" in page
     clock_at.move_to(jst_midnight(last_day + timedelta(days=1)) + timedelta(minutes=1))
     fire_due_timers()
     application = only_application()
     assert all(c.password_encrypted is None for c in application.credentials)
-    login(client, *credentials)
+    assert login(client, *credentials).status_code == 302
     page = client.get("/application/notice").get_data(as_text=True)
     assert "表示できません" in page and "まで表示できます" not in page
 

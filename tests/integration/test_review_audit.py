@@ -30,6 +30,7 @@ def test_the_staff_page_shows_every_action_as_a_timeline(app, client, staff_clie
     staff_login(staff_client)
     review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
     assert staff_client.get(f"/staff/applications/{application.id}/notice").status_code == 200
+    assert client.get("/application/notice").status_code == 200  # only the applicant sees them
     page = staff_client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
     for entry in (
         "システム利用規程に同意",
