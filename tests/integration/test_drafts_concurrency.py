@@ -93,16 +93,18 @@ def test_two_tabs_saving_different_screens_keep_both(app, in_detail_entry, monke
         office = {"office_name": f"第{round_no}事業所"}
         errors = _run_in_threads(
             app,
-            lambda: task_service.save_section_draft(actor, application_id, "entry_contact", contact),
-            lambda: task_service.save_section_draft(actor, application_id, "entry_office", office),
+            lambda c=contact: task_service.save_section_draft(
+                actor, application_id, "entry_contact", c
+            ),
+            lambda o=office: task_service.save_section_draft(
+                actor, application_id, "entry_office", o
+            ),
         )
         assert errors == []
         drafts = only_application().drafts
         assert drafts["entry_contact"] == bounded_draft(contact), round_no
         assert drafts["entry_office"] == bounded_draft(office), round_no
-    saved = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "draft_saved")
-    ).all()
+    saved = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "draft_saved")).all()
     assert len(saved) == 6  # each save audited once, retries included
 
 

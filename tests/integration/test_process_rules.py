@@ -144,3 +144,118 @@ def test_escalation_is_a_non_interrupting_timer_on_the_diagram():
     assert 'bpmnElement="setup_escalation"' in xml  # drawn (DI)
     # 利用開始 starts from the fork after issuance, not after 設定作業.
     assert 'sourceRef="fork_after_issuance" targetRef="call_start_of_use"' in xml
+
+
+# --- 利用者コード: release and capacity ---------------------------------------------------
+
+
+def _fill_user_codes(count: int, status: str = "issued") -> Application:
+    """Another application of the same company (企業略称 NAC) holding `count` 利用者コード."""
+    from app.domain.codes import branch_code, identifier
+    from app.models import IssuedCredential
+
+    other = Application(status=status, company_name="先行申込", reference_no="2699999A")
+    other.credentials.append(IssuedCredential(kind="office", office_code="NAC900"))
+    for n in range(count):
+        other.credentials.append(
+            IssuedCredential(
+                kind="user",
+                office_code="NAC900",
+                user_code=f"{branch_code(n)}NAC",
+                identifier=identifier(0),
+            )
+        )
+    db.session.add(other)
+    db.session.commit()
+    return other
+
+
+def submitted(client, smtp) -> Application:
+    credentials = signup(client, smtp)
+    assert login(client, *credentials).status_code == 302
+    complete_applicant_tasks(client)
+    return only_application_of("submitted")
+
+
+def only_application_of(status: str) -> Application:
+    db.session.expire_all()
+    return db.session.scalars(select(Application).where(Application.status == status)).one()
+
+
+def test_approval_refused_with_a_message_when_the_company_has_no_user_code_left(
+    app, client, staff_client, smtp, clock_at
+):
+    from app.models import HumanTask
+    from app.services.codes import release_unused_codes
+
+    other = _fill_user_codes(234)
+    application = submitted(client, smtp)
+    staff_login(staff_client)
+    url = claim_and_open(staff_client)
+    page = staff_client.get(url).get_data(as_text=True)
+    response = post_page(
+        staff_client,
+        url,
+        {"decision": "approve", "confirmed_start_date": application.wished_start_date.isoformat()},
+    )
+    assert response.status_code == 302  # not a 500
+    shown = staff_client.get(response.location).get_data(as_text=True)
+    assert "利用者コードが不足しているため承認できません" in shown and "空き 0 件" in shown
+    application = only_application_of("submitted")
+    assert application.credentials == [] and application.decided_at is None
+    assert (
+        db.session.scalar(select(HumanTask.state).where(HumanTask.form_key == "review_decision"))
+        == "ready"
+    )
+    assert "review_decision" in page
+
+    # The other application is cancelled before use: its codes go back to the pool.
+    other = db.session.get(Application, other.id)
+    other.status = "cancelled"
+    assert release_unused_codes(other) == 234
+    assert release_unused_codes(other) == 0  # once
+    db.session.commit()
+    response = post_page(
+        staff_client,
+        url,
+        {"decision": "approve", "confirmed_start_date": application.wished_start_date.isoformat()},
+    )
+    assert response.status_code == 302
+    application = only_application_of("issued")
+    assert {c.user_code for c in application.credentials if c.kind == "user"} == {"1ANAC"}
+
+
+def test_codes_in_use_are_never_released(app):
+    from app.services.codes import release_unused_codes
+
+    other = _fill_user_codes(3, status="in_use")
+    assert release_unused_codes(other) == 0
+    assert all(c.released_at is None for c in other.credentials)
+
+
+def test_deadline_cancellation_releases_the_user_codes(app, client, staff_client, smtp, clock_at):
+    first = approved_without_filing(client, staff_client, smtp)
+    codes = {c.user_code for c in first.credentials if c.kind == "user"}
+    assert codes == {"1ANAC"}
+    clock_at.move_to(jst(first.setup_deadline + timedelta(days=1), 0, 1))
+    fire_due_timers()
+    first = db.session.get(Application, first.id)
+    assert first.status == "cancelled"
+    users = [c for c in first.credentials if c.kind == "user"]
+    assert users and all(c.released_at is not None and c.password_encrypted is None for c in users)
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user_codes_released")
+    ).detail == {"count": 1}
+
+    # The next application of the company gets the released code again.
+    client.post("/logout")
+    staff_client.post("/logout")
+    second = approved_without_filing(app.test_client(), app.test_client(), smtp)
+    assert {c.user_code for c in second.credentials if c.kind == "user"} == {"1ANAC"}
+
+
+def approved_without_filing(client, staff_client, smtp) -> Application:
+    application = submitted(client, smtp)
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    return only_application_of("issued")

@@ -124,3 +124,16 @@ def test_user_id() -> None:
         user_id("1ANA", "A0A")
     with pytest.raises(ValueError):
         user_id("1ANAC", "A0")
+
+
+def test_free_user_codes_fill_gaps_in_branch_order() -> None:
+    from app.domain.codes import BRANCH_CODES_PER_COMPANY, free_user_code_count, free_user_codes
+
+    taken = {"1ANAC", "1CNAC", "1AXYZ"}  # another company's code does not count
+    assert free_user_codes("NAC", taken, 3) == ["1BNAC", "1DNAC", "1ENAC"]
+    assert free_user_code_count("NAC", taken) == BRANCH_CODES_PER_COMPANY - 2 == 232
+    every = {user_code(branch_code(n), "NAC") for n in range(234)}
+    assert free_user_code_count("NAC", every) == 0
+    assert free_user_codes("NAC", every - {"9ZNAC"}, 1) == ["9ZNAC"]
+    with pytest.raises(ValueError):
+        free_user_codes("NAC", every - {"9ZNAC"}, 2)
