@@ -9,7 +9,6 @@ from app.models.people import STAFF_ROLES, StaffUser
 from app.models.reference import CalendarDay, Counter, Office, ScheduleEntry, Setting
 from app.models.review import ReturnComment, ReviewDecision, StaffNote
 from app.models.security import LoginThrottle
-from app.models.security import LoginThrottle
 from app.models.workflow import HumanTask, ProcessInstance, ProcessVersion
 
 __all__ = [
@@ -20,7 +19,6 @@ __all__ = [
     "HumanTask",
     "Incident",
     "IssuedCredential",
-    "LoginThrottle",
     "LoginThrottle",
     "Office",
     "OutboundMail",
