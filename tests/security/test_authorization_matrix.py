@@ -28,6 +28,7 @@ from app.models import (
     CalendarDay,
     HumanTask,
     Office,
+    OutboundMail,
     ProcessVersion,
     ScheduleEntry,
     StaffUser,
@@ -143,6 +144,16 @@ ENDPOINT_ACCESS: dict[str, dict] = {
     "staff.unclaim": ROLE("reviewer", "supervisor", others=DENIED),
     "staff.reassign": ROLE("supervisor", others=DENIED),
     "staff.task": ROLE("reviewer"),
+    # instance administration (reopen: supervisors only, see EXTRA_TARGETS)
+    "instance_admin.withdraw": APPLICANT_SESSION,  # A (approved) is sent home with a message
+    "instance_admin.operation": ROLE("supervisor", "administrator"),
+    "instance_admin.variables": ROLE("supervisor", "administrator"),
+    # operations: incidents and failed mail (supervisors and administrators)
+    "operations.incident_list": ROLE("supervisor", "administrator"),
+    "operations.incident_retry": ROLE("supervisor", "administrator"),
+    "operations.incident_resolve": ROLE("supervisor", "administrator"),
+    "operations.mail_failures": ROLE("supervisor", "administrator"),
+    "operations.mail_resend": ROLE("supervisor", "administrator"),
     # analyst studio
     "analyst.index": ANALYST,
     "analyst.upload": ANALYST,
@@ -180,6 +191,7 @@ NOBODY = policy(FORBIDDEN, anonymous=FORBIDDEN)
 EXTRA_TARGETS: dict[tuple[str, str], dict] = {
     ("applicant.signup_task", "review_task"): NOBODY,
     ("applicant.task", "review_task"): policy(LOGIN, applicant_a=FORBIDDEN, applicant_b=FORBIDDEN),
+    ("instance_admin.operation", "reopen"): ROLE("supervisor"),
 }
 
 # POSTs whose success changes the world the other rows rely on: only refusals are sent.
@@ -201,6 +213,9 @@ UNSAFE_WHEN_ALLOWED = {
     "admin.calendar_delete",
     "admin.schedule_delete",
     "analyst.migration",
+    "operations.incident_retry",
+    "operations.incident_resolve",
+    "operations.mail_resend",
     "dev.clock_page",
 }
 NOT_A_ROUTE = {"static"}
@@ -218,9 +233,14 @@ class World:
     post_data: dict  # endpoint -> plausible valid data for refused principals
 
 
-def _staff_accounts() -> None:
+def _staff_accounts(active: bool = True) -> None:
+    """The single-role accounts; staff_user outlives each test, so they are switched off after
+    the matrix (other tests counting reviewers or supervisors never see them)."""
     for role, (name, password) in STAFF_LOGINS.items():
-        if db.session.scalar(select(StaffUser).where(StaffUser.login == name)) is None:
+        found = db.session.scalar(select(StaffUser).where(StaffUser.login == name))
+        if found is not None:
+            found.active = active
+        elif active:
             db.session.add(
                 StaffUser(
                     login=name,
@@ -289,6 +309,8 @@ def build_world(app, smtp) -> World:
         "day": db.session.scalars(select(CalendarDay.day)).first().isoformat(),
         "kind": "application_form",
         "form_key": "entry_office",
+        "mail_id": db.session.scalars(select(OutboundMail.id)).first(),
+        "incident_id": 1,  # refused before any lookup; allowed POSTs are not sent
     }
     targets = {
         "admin.office": {"code": db.session.scalars(select(Office.code)).first()},
@@ -298,9 +320,19 @@ def build_world(app, smtp) -> World:
         "staff.task": {"task_id": task_c.task_id},
         "staff.notice": {"application_id": application_a.id},
         "review_task": {"task_id": task_c.task_id},
+        "instance_admin.operation": {"op": "suspend"},
+        "reopen": {"op": "reopen"},
     }
     post_data = {
         "staff.note": {"body": "マトリクスのメモ"},
+        "instance_admin.operation": {"reason": "マトリクスの確認"},
+        "instance_admin.variables": {
+            "name": "entry_plan",
+            "kind": "string",
+            "value": "x",
+            "reason": "確認",
+        },
+        "instance_admin.withdraw": {"reason": "マトリクスの確認"},
         "staff.reassign": {"staff_id": str(other_staff.id)},
         "staff.claim_next_task": {"lane": "reviewer"},
         "staff.task": {"decision": "reject"},
@@ -392,7 +424,9 @@ def _check(world, endpoint, method, rule, target, table, failures) -> None:
 
 @pytest.fixture
 def world(app, smtp):
-    return build_world(app, smtp)
+    yield build_world(app, smtp)
+    db.session.rollback()
+    _staff_accounts(active=False)
 
 
 def test_every_route_answers_every_principal_as_the_matrix_says(app, world):
