@@ -36,6 +36,10 @@ PROTECTED_VARIABLES = frozenset({"application_id"})
 MAX_REASON = 1000
 
 NO_RIGHT = "この操作を行う権限がありません。"
+WITHDRAW_CLOSED = (
+    "この申込は現在取り下げられません（審査の終了後・一時停止中は取り下げできません）。"
+    "NACCSセンター 利用契約事務課までご連絡ください。"
+)
 NO_REASON = "理由を入力してください。"
 
 

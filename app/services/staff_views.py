@@ -22,6 +22,7 @@ from app.models import (
     StaffUser,
 )
 from app.services import Actor, ServiceError, incidents
+from app.services.instance_admin import ADMIN_ACTIONS, describe_admin_event
 from app.services.people import staff_choices
 from app.services.review import decisions, notes
 from app.services.views import STATUS_LABELS, application_for, deadlines
@@ -273,6 +274,7 @@ ACTIONS = {
     "task_unclaimed": "担当を外した",
     "task_reassigned": "担当を変更",
     "review_decided": "審査結果を登録",
+    **ADMIN_ACTIONS,
     "note_added": "職員メモを記入",
     "passwords_viewed": "パスワードを表示",
     "incident_resolved": "障害を解決済みにした",
@@ -319,6 +321,8 @@ def _detail(event: AuditEvent) -> str:
         )
     if event.action == "mail_queued":
         return f"{d.get('template')} → {'、'.join(d.get('to') or [])}"
+    if event.action in ADMIN_ACTIONS:
+        return describe_admin_event(event.action, d)
     if event.action == "clock_moved":
         return f"+{timedelta(seconds=d.get('by_seconds') or 0)}"
     return str(d.get("title") or d.get("timer") or d.get("form") or d.get("task") or "")

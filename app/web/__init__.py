@@ -67,6 +67,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applicant.bp)
+    from app.web import instance_admin
+
+    app.register_blueprint(instance_admin.bp)
     app.register_blueprint(staff.bp)
     from app.web import operations
 

@@ -13,10 +13,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, user_logged_in
+from flask_login import current_user, login_required, logout_user, user_logged_in
 
 from app.services import ServiceError
 from app.services.applicant_pages import application_detail, document
+from app.services.instance_admin import applicant_suspension, login_refusal
 from app.services.signup import start_signup
 from app.services.tasks import current_applicant_task
 from app.services.timers import refresh_application
@@ -49,6 +50,16 @@ def applicant_required():
     actor = current_actor()
     if actor.kind != "applicant":
         return redirect(url_for("auth.login"))
+    # A withdrawn, cancelled or rejected application: its open sessions end here, saying why.
+    if (closed := login_refusal(actor.application_id)) is not None:
+        logout_user()
+        session.clear()
+        flash(closed, "error")
+        return redirect(url_for("auth.login"))
+    # While suspended, no screen opens for input (nothing typed could be sent).
+    if request.endpoint in ("applicant.task", "applicant.section"):
+        if (suspended := applicant_suspension(actor.application_id)) is not None:
+            return render_template("errors/refused.html", message=suspended), 409
     return None
 
 

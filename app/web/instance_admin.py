@@ -99,9 +99,8 @@ def withdraw():
             session.clear()
             return render_template("applicant/withdraw_done.html", application=application)
     elif request.method == "GET" and not service.withdraw_allowed(application):
-        return _refused(
-            ServiceError("この申込は現在取り下げられません。NACCSセンターにご連絡ください。", 409)
-        )
+        flash(service.WITHDRAW_CLOSED, "error")
+        return redirect(url_for("applicant.home"))
     status = 422 if request.method == "POST" else 200
     return render_template("applicant/withdraw.html", application=application, form=form), status
 

@@ -132,7 +132,8 @@ def test_withdrawal_is_refused_after_the_decision(app, client, smtp):
     review(staff(app, "reviewer"), "approve")
     assert latest().status == "issued"
     assert 'href="/application/withdraw"' not in client.get("/home").get_data(as_text=True)
-    assert client.get("/application/withdraw").status_code == 409
+    closed = client.get("/application/withdraw", follow_redirects=True).get_data(as_text=True)
+    assert "この申込は現在取り下げられません" in closed
     refused = post_page_raw(client, "/application/withdraw", {"reason": "やめます"})
     assert refused.status_code == 422
     assert "審査が終了しているため" in refused.get_data(as_text=True)
