@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -234,6 +235,12 @@ def evaluate(expression: str, names: Mapping[str, Any], *, budget: float = TIME_
         raise ExpressionLimitExceeded("depth", "nested too deeply") from None
 
 
+def _integral(value: Any) -> None:
+    """A Decimal from task data may be 1E+999999999: never turn such a one into an integer."""
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() > MAX_INT_BITS // 3:
+        raise ExpressionLimitExceeded("integer", "a decimal too large for an integer")
+
+
 class BoundedEvaluator(EvalWithCompoundTypes):
     """simpleeval with per-instance operators and functions that bound every value they build."""
 
@@ -333,6 +340,7 @@ class BoundedEvaluator(EvalWithCompoundTypes):
         def call(*args):
             for arg in args:
                 self._bound(arg)
+                _integral(arg)
             return function(*args)
 
         call.__name__ = function.__name__
@@ -366,6 +374,7 @@ class BoundedEvaluator(EvalWithCompoundTypes):
     def _round(self, number, digits=None):
         if digits is not None and (not isinstance(digits, int) or abs(digits) > MAX_ROUND_DIGITS):
             raise ExpressionLimitExceeded("round", f"round() digits beyond ±{MAX_ROUND_DIGITS}")
+        _integral(number)
         return round(number) if digits is None else round(number, digits)
 
 

@@ -3,6 +3,7 @@
 import random
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,14 @@ def test_each_attack_is_refused_quickly_with_its_reason(text, kind):
 def test_power_shift_comprehension_and_other_functions_are_refused(text):
     assert isinstance(refused_quickly(text, {"x": "abc", "y": [1]}), ExpressionRefused)
     assert check_expression(text) is not None
+
+
+def test_huge_decimals_from_task_data_never_become_integers():
+    huge = {"fee": Decimal("1E+999999999")}
+    for text in ("int(fee)", "round(fee)", "str(int(fee))"):
+        error = refused_quickly(text, huge)
+        assert isinstance(error, ExpressionLimitExceeded) and error.kind == "integer"
+    assert evaluate("int(fee) + 1", {"fee": Decimal("1.50")}) == 2
 
 
 def test_evaluating_never_widens_the_module_level_functions():
