@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from app.engine.xml_messages import japanese_syntax_error
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
@@ -80,7 +82,8 @@ def parse_xml(data: str | bytes) -> etree._Element:
     try:
         return etree.fromstring(raw, safe_parser())
     except etree.XMLSyntaxError as exc:
-        raise XmlError(f"XML の書式が正しくありません: {exc.msg}", exc.lineno) from exc
+        line, column = (exc.position or (exc.lineno, None))[:2]
+        raise XmlError(japanese_syntax_error(exc.msg, line, column), exc.lineno) from exc
 
 
 def local(element: etree._Element) -> str:
