@@ -19,10 +19,13 @@ from app.engine.diagram import (
     parse_xml,
     processes,
 )
+from app.engine.expressions import expression_budget
 from app.engine.specs import ProductParser
 from app.engine.validation_rules import ProcessCheck
 
 PREFIXES = {uri: prefix for prefix, uri in NS.items()}
+# Seconds all trial evaluations of one upload may take together, however many processes it has.
+BUNDLE_BUDGET = 15.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,12 @@ def errors(problems: list[Problem]) -> list[Problem]:
 
 def validate(files: dict[str, str | bytes], contract: Contract) -> list[Problem]:
     """Every problem of the bundle, in file order; deployable when no problem is an error."""
+    # Each process has its own expression budget; the whole upload shares this one on top.
+    with expression_budget(BUNDLE_BUDGET):
+        return _validate(files, contract)
+
+
+def _validate(files: dict[str, str | bytes], contract: Contract) -> list[Problem]:
     problems: list[Problem] = []
     if len(files) > MAX_FILES:
         return [Problem("", None, None, f"ファイルが多すぎます（上限 {MAX_FILES}）。", "size")]
