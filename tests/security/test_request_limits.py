@@ -5,7 +5,7 @@ from datetime import date
 from io import BytesIO
 
 from lxml import html as lxml_html
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Office, ScheduleEntry
@@ -148,6 +148,12 @@ def test_office_csv_errors_are_listed_beside_the_field(app):
 def test_a_good_csv_still_imports_and_says_so(app):
     client = _admin(app)
     raw = b"2031-03-17,2031-03-24,2031-04-01\n"
-    response = _import(client, "/admin/schedule/import", "/admin/schedule", raw)
-    assert response.status_code == 302
-    assert "追加 1件" in client.get(response.location).get_data(as_text=True)
+    try:
+        response = _import(client, "/admin/schedule/import", "/admin/schedule", raw)
+        assert response.status_code == 302
+        assert "追加 1件" in client.get(response.location).get_data(as_text=True)
+    finally:  # schedule_entry survives between tests (conftest KEEP_TABLES): leave none behind
+        db.session.execute(
+            delete(ScheduleEntry).where(ScheduleEntry.start_date == date(2031, 4, 1))
+        )
+        db.session.commit()
