@@ -1,6 +1,7 @@
 """Instance administration over HTTP: 申込取下げ, staff cancel, suspend / resume, reopening a
 decision, correcting a process variable, the closed login, and who may do each."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -373,3 +374,40 @@ def test_who_may_administer(app, client, smtp):
     anonymous = app.test_client()
     assert anonymous.get(f"{base}/cancel").status_code == 302
     assert anonymous.get("/application/withdraw").status_code == 302
+
+
+def test_reopen_a_rejection_and_a_return(app, client, smtp):
+    """The main workflow had ended (却下) or a correction stage was running (差戻し): both go
+    back to the same review task with the engine's reset, and the new decision runs."""
+    application = start(client, smtp)
+    reviewer = staff(app, "reviewer")
+    review(reviewer, "reject", reason="誤って却下")
+    assert latest().status == "rejected" and latest().instance.status == "completed"
+    supervisor = staff(app, "supervisor")
+    assert operate(supervisor, application.id, "reopen", "却下の誤り").status_code == 302
+    application = latest()
+    assert application.status == "submitted" and application.instance.status == "running"
+    assert [r.form_key for r in ready_rows(application.id)] == ["review_decision"]
+    # The applicant may log in again; the decision now returns the application.
+    assert login(client, *CREDENTIALS[client]).status_code == 302
+    review(reviewer, "return", comment="事業所名を確認してください。")
+    assert latest().status == "returned"
+    assert next_task_url(client) is not None  # the correction stage is open
+    assert operate(supervisor, application.id, "reopen", "差戻しの誤り").status_code == 302
+    assert latest().status == "submitted"
+    assert next_task_url(client) is None  # the correction stage went away
+    assert [r.form_key for r in ready_rows(application.id)] == ["review_decision"]
+    review(reviewer, "approve")
+    assert latest().status == "issued"
+    old = [e.detail["old"]["decision"] for e in events(application.id, "decision_reopened")]
+    assert old == ["reject", "return"]
+
+
+def test_cancelled_instance_on_the_analyst_diagram(app, client, smtp):
+    application = start(client, smtp)
+    assert operate(staff(app, "admin"), application.id, "cancel").status_code == 302
+    analyst = staff(app, "analyst")
+    page = analyst.get(f"/analyst/applications/{application.id}").get_data(as_text=True)
+    assert 'data-element="call_review"' in page
+    assert re.search(r'data-element="call_review"[^>]*data-state="cancelled"', page)
+    assert "取消" in page
