@@ -194,7 +194,7 @@ def clock_forward(amount: str) -> None:
     from app.services.clock import move_clock
 
     match = DURATION.match(amount)
-    if not match:
+    if not match or len(match.group(1)) > 9:
         raise click.BadParameter("use e.g. 49h, 3d or 30m")
     unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
     try:

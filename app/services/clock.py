@@ -11,6 +11,7 @@ from app.services import Actor, ServiceError
 from app.services.unit import audit
 
 KEY = "clock_offset_seconds"
+MAX_STEP = timedelta(days=3650)
 
 
 def load_offset() -> None:
@@ -27,6 +28,8 @@ def move_clock(actor: Actor, delta: timedelta) -> timedelta:
         raise ServiceError("時計の変更は開発環境でのみ使用できます。", 403)
     if delta < timedelta(0):
         raise ServiceError("時計は先に進めることだけができます。", 400)
+    if delta > MAX_STEP:
+        raise ServiceError("一度に進められるのは10年（3650日）までです。", 400)
     load_offset()
     offset = clock.offset() + delta
     row = db.session.get(Setting, KEY)
