@@ -56,6 +56,8 @@ class Contract:
     # camunda:properties: allowed values by property name, and properties a topic needs.
     property_values: dict[str, frozenset[str]] = field(default_factory=dict)
     required_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Processes the worker runs on their own (no application), checked like the main one.
+    housekeeping: frozenset[str] = frozenset()
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
@@ -234,7 +236,7 @@ def _in_play(procs: list[Process], contract: Contract, problems: list[Problem]) 
                 )
             )
             return []
-        todo = [contract.main_process]
+        todo = [contract.main_process, *sorted(contract.housekeeping & set(by_id))]
     else:
         todo = [p.id for p in procs if p.executable]
     result: list[Process] = []

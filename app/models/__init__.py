@@ -2,6 +2,7 @@
 
 from app.models.application import Application, IssuedCredential, ProvisionalAccount
 from app.models.audit import AuditEvent
+from app.models.housekeeping import HousekeepingInstance
 from app.models.incident import Incident
 from app.models.observability import WorkerHeartbeat
 from app.models.outbox import OutboundMail
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "Counter",
+    "HousekeepingInstance",
     "HumanTask",
     "Incident",
     "IssuedCredential",

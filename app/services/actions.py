@@ -235,6 +235,20 @@ def escalate_setup(ctx: ActionContext, props: dict, data: dict) -> None:
         ctx.mail("setup_escalation", list(supervisors))
 
 
+def schedule_reviewer_digest(ctx: ActionContext | None, props: dict, data: dict) -> dict:
+    """Housekeeping (reviewer_digest.bpmn): the next business day at camunda:property time."""
+    from app.services.digest import next_digest_at
+
+    return {"next_digest_at": next_digest_at(props.get("time") or "09:00").isoformat()}
+
+
+def send_reviewer_digest(ctx: ActionContext | None, props: dict, data: dict) -> dict:
+    """Housekeeping: one mail per reviewer with new and overdue reviews (business days)."""
+    from app.services.digest import send_digest
+
+    return send_digest(data.get("last_digest_at"))
+
+
 def send_mail(ctx: ActionContext, props: dict, data: dict) -> None:
     template = props.get("template")
     if template not in mailer.SUBJECTS:
@@ -253,6 +267,8 @@ HANDLERS: dict[str, Callable[[ActionContext, dict, dict], dict | None]] = {
     "file_system_setup": file_system_setup,
     "start_use": start_use,
     "escalate_setup": escalate_setup,
+    "schedule_reviewer_digest": schedule_reviewer_digest,
+    "send_reviewer_digest": send_reviewer_digest,
     "send_mail": send_mail,
 }
 

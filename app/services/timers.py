@@ -12,7 +12,7 @@ from app import mailer
 from app.clock import now
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import Actor, ServiceError
+from app.services import Actor, ServiceError, housekeeping
 from app.services.incidents import IncidentRaised, blocked_clause
 from app.services.unit import run
 
@@ -95,6 +95,7 @@ def worker_pass(batch: int = BATCH, should_stop: Callable[[], bool] | None = Non
     """One pass of `flask workflow worker`: fire all due timers, then deliver all due mail."""
     began = time.monotonic()
     result = fire_due(batch, should_stop)
+    housekeeping.run_due()  # processes of no application (reviewer_digest.bpmn)
     if should_stop is None or not should_stop():
         result.mails_sent = mailer.deliver_due(batch=batch, should_stop=should_stop)
     result.seconds = time.monotonic() - began

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import ProcessVersion
 from app.services.actions import HANDLERS
 from app.services.deploy import deploy_files
+from app.services.housekeeping import PROCESSES as HOUSEKEEPING
 
 # Lane names are role keys; the label is what people read.
 ROLES = {
@@ -57,6 +58,7 @@ def contract(main_process: str | None = None) -> Contract:
         main_process,
         property_values={"template": frozenset(SUBJECTS), "status": frozenset(STATUS_LABELS)},
         required_properties={"send_mail": ("template",)},
+        housekeeping=frozenset(HOUSEKEEPING),
     )
 
 

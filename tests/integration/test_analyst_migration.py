@@ -75,7 +75,8 @@ def test_compatible_applications_move_with_their_data_and_recomputed_timers(
     response = migrate(analyst, new.id)
     assert response.status_code == 302
     assert instance_of(a.id).version_id == new.id and instance_of(b.id).version_id == new.id
-    assert instance_of(a.id).next_timer_at == due_before + timedelta(hours=24)
+    # The 36-hour reminder (unchanged) still comes first; the expiry moved (see the page above).
+    assert instance_of(a.id).next_timer_at == due_before
     event = db.session.scalar(
         select(AuditEvent).where(
             AuditEvent.application_id == a.id, AuditEvent.action == "version_migrated"

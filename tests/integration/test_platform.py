@@ -76,7 +76,7 @@ def test_two_workers_fire_each_timer_exactly_once(app, client, smtp, clock_at):
     fired = db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "timer_fired")
     )
-    assert fired == 3
+    assert fired == 6  # each: the 36-hour reminder and the 48-hour expiry, exactly once
     assert set(db.session.scalars(select(Application.status))) == {"expired"}
     assert (
         db.session.scalar(

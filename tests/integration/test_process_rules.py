@@ -142,8 +142,9 @@ def test_escalation_is_a_non_interrupting_timer_on_the_diagram():
     boundary = re.search(r'<bpmn:boundaryEvent id="setup_escalation"[^>]*>', xml).group(0)
     assert 'cancelActivity="false"' in boundary and 'attachedToRef="call_setup_work"' in boundary
     assert 'bpmnElement="setup_escalation"' in xml  # drawn (DI)
-    # 利用開始 starts from the fork after issuance, not after 設定作業.
-    assert 'sourceRef="fork_after_issuance" targetRef="call_start_of_use"' in xml
+    # 利用開始 starts beside 設定作業 once the setup application is filed, not after it.
+    assert 'sourceRef="fork_after_filing" targetRef="call_start_of_use"' in xml
+    assert 'sourceRef="fork_after_filing" targetRef="call_setup_work"' in xml
 
 
 # --- 利用者コード: release and capacity ---------------------------------------------------

@@ -122,3 +122,105 @@ def test_no_setup_reminder_once_filed(app, client, staff_client, smtp, clock_at)
     fire_due_timers()
     assert not smtp.by_subject(SETUP)
     assert only_application().status == "setup_filed"
+
+
+# --- the reviewers' daily digest (bpmn/reviewer_digest.bpmn, run by the worker) ----------
+
+DIGEST = "審査状況のお知らせ"
+REVIEWERS = {
+    "reviewer@naccs-center.example.jp",
+    "reviewer2@naccs-center.example.jp",
+    "supervisor@naccs-center.example.jp",
+    "admin@naccs-center.example.jp",
+}
+
+
+def at_jst(day: date, hour: int = 9, minute: int = 1) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
+
+
+def digests(smtp) -> dict[str, str]:
+    """The digest mails received so far, by recipient (each has exactly one)."""
+    mails = smtp.by_subject(DIGEST)
+    result = {}
+    for mail in mails:
+        assert len(mail["To"].addresses) == 1
+        result.setdefault(str(mail["To"]), []).append(smtp.body(mail))
+    return result
+
+
+def submit(client, smtp) -> Application:
+    login_id, password = signup(client, smtp)
+    assert login(client, login_id, password).status_code == 302
+    complete_applicant_tasks(client)
+    return only_application()
+
+
+def test_digest_one_mail_per_reviewer_with_new_and_overdue(
+    app, client, staff_client, smtp, clock_at
+):
+    from tests.helpers import claim_and_open
+
+    fire_due_timers()  # the worker starts the digest process; next run Wed 12/2 09:00
+    application = submit(client, smtp)  # Tue 12/1: answer due by the end of Wed 12/2
+    clock_at.move_to(at_jst(date(2026, 12, 2), 8, 59))
+    fire_due_timers()
+    assert not smtp.by_subject(DIGEST)
+
+    clock_at.move_to(at_jst(date(2026, 12, 2)))
+    fire_due_timers()
+    first = digests(smtp)
+    assert set(first) == REVIEWERS
+    for bodies in first.values():
+        assert len(bodies) == 1
+        assert "新着の審査（前回のお知らせ以降に届いた未割当の審査）：1件" in bodies[0]
+        assert application.reference_no in bodies[0]
+        assert "期限超過の審査（未割当またはご担当分）：0件" in bodies[0]
+    fire_due_timers()
+    assert len(smtp.by_subject(DIGEST)) == 4  # once a day
+
+    # The reviewer claims it; on Thursday it is overdue: only the owner hears of it.
+    staff_login(staff_client)
+    claim_and_open(staff_client)
+    smtp.clear()
+    clock_at.move_to(at_jst(date(2026, 12, 3)))
+    fire_due_timers()
+    second = digests(smtp)
+    assert set(second) == {"reviewer@naccs-center.example.jp"}
+    body = second["reviewer@naccs-center.example.jp"][0]
+    assert "新着の審査（前回のお知らせ以降に届いた未割当の審査）：0件" in body
+    assert "期限超過の審査（未割当またはご担当分）：1件" in body and "ご担当" in body
+
+
+def test_no_digest_on_weekends_and_holidays(app, client, smtp, clock_at):
+    fire_due_timers()
+    submit(client, smtp)  # unclaimed, overdue from Thursday on
+    for day in (date(2026, 12, 5), date(2026, 12, 6)):  # Saturday, Sunday
+        clock_at.move_to(at_jst(day))
+        fire_due_timers()
+        assert not smtp.by_subject(DIGEST), day
+    clock_at.move_to(at_jst(date(2026, 12, 7)))  # Monday
+    fire_due_timers()
+    monday = digests(smtp)
+    assert set(monday) == REVIEWERS
+    assert all("期限超過の審査（未割当またはご担当分）：1件" in b[0] for b in monday.values())
+    smtp.clear()
+    clock_at.move_to(at_jst(date(2026, 12, 29)))  # year-end closure
+    fire_due_timers()
+    assert not smtp.by_subject(DIGEST)
+    clock_at.move_to(at_jst(date(2027, 1, 4)))  # the first business day of 2027
+    fire_due_timers()
+    assert set(digests(smtp)) == REVIEWERS
+
+
+def test_no_digest_when_nothing_is_due(app, clock_at, smtp):
+    from app.models import AuditEvent, HousekeepingInstance
+
+    fire_due_timers()
+    clock_at.move_to(at_jst(date(2026, 12, 2)))
+    fire_due_timers()
+    assert not smtp.by_subject(DIGEST)
+    run = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "reviewer_digest"))
+    assert run is not None and run.detail["mails"] == 0
+    row = db.session.scalar(select(HousekeepingInstance))
+    assert row.runs == 1 and row.next_timer_at > at_jst(date(2026, 12, 2))

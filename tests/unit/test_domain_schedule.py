@@ -2,6 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from app.domain.schedule import (
     JST,
     ScheduleEntry,
@@ -110,5 +112,22 @@ def test_timer_dates() -> None:
         "start_of_use_at": "2019-12-10T00:00:00+09:00",
         "password_window_end_at": "2019-12-13T00:00:00+09:00",
         "provisional_end_at": "2019-12-11T00:00:00+09:00",
+        # Mon 12/2 deadline: 3 business days before is Wed 11/27 (Fri, Thu, Wed), at 09:00.
+        "setup_reminder_at": "2019-11-27T09:00:00+09:00",
+        # 設定作業 not done at 00:00 of the day before the start date is escalated.
+        "setup_escalation_at": "2019-12-09T00:00:00+09:00",
     }
     assert datetime.fromisoformat(timers["start_of_use_at"]).utcoffset() == timedelta(hours=9)
+
+
+def test_setup_reminder_counts_business_days_back() -> None:
+    from app.domain.schedule import setup_reminder_at, subtract_business_days
+
+    # Tue 2027-01-05 deadline: Mon 1/4, then the year-end closure (12/29-1/3) and the weekend.
+    assert subtract_business_days(date(2027, 1, 5), 3) == date(2026, 12, 25)
+    assert subtract_business_days(date(2019, 12, 2), 1, {date(2019, 11, 29): False}) == date(
+        2019, 11, 28
+    )
+    assert setup_reminder_at(date(2019, 12, 2)) == datetime(2019, 11, 27, 9, 0, tzinfo=JST)
+    with pytest.raises(ValueError):
+        subtract_business_days(date(2019, 12, 2), 0)

@@ -116,10 +116,16 @@ def test_the_48_hour_boundary_timer_is_pending_and_fires_when_the_clock_moves():
             task = runtime.ready_tasks(workflow)[0]
             runtime.complete_task(workflow, task.task_id, "applicant", {form_key: {}})
         assert recorder.calls[0][0] == "create_provisional_account"
-        assert next_timer_at(workflow) == start + timedelta(hours=48)
-        assert {t.bpmn_id for t in pending_timers(workflow)} == {"provisional_expiry"}
+        # The non-interrupting reminder 12 hours before the expiry comes first.
+        assert next_timer_at(workflow) == start + timedelta(hours=36)
+        assert {t.bpmn_id for t in pending_timers(workflow)} == {
+            "provisional_expiry",
+            "provisional_reminder",
+        }
         traveller.shift(timedelta(hours=47, minutes=59))
-        assert runtime.fire_due_timers(workflow) == []
+        assert runtime.fire_due_timers(workflow) == ["36時間経過"]
+        assert recorder.calls[-1][:2] == ("send_mail", {"template": "provisional_reminder"})
+        assert next_timer_at(workflow) == start + timedelta(hours=48)
         traveller.shift(timedelta(minutes=2))  # Sunday 09:01 UTC: Monday is too late
         assert runtime.fire_due_timers(workflow) == ["仮アカウント有効期限（48時間）"]
     assert recorder.calls[-1][0] == "expire_provisional_account"

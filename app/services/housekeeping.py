@@ -1,0 +1,95 @@
+"""Housekeeping processes: diagrams that belong to no application, run by the timer worker.
+
+Each process in PROCESSES has exactly one running instance (table housekeeping_instance) on
+the latest deployed version; when it ends, the next one starts in the same transaction. Its
+service tasks call the same handlers as the application diagrams (services.actions).
+"""
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.clock import now
+from app.engine import runtime, store
+from app.engine.serializer import workflow_state_to_json
+from app.engine.timers import next_timer_at
+from app.extensions import db
+from app.models import HousekeepingInstance, ProcessVersion
+
+# process id -> the topics its service tasks may use
+PROCESSES = {"reviewer_digest": ("schedule_reviewer_digest", "send_reviewer_digest")}
+
+_specs: dict[tuple[int, str], str] = {}
+
+
+def _spec(version: ProcessVersion, process_id: str) -> str:
+    key = (version.id, process_id)
+    if key not in _specs:
+        _specs[key] = runtime.parse_bundle(version.files, process_id).spec_json
+    return _specs[key]
+
+
+def _defines(version: ProcessVersion, process_id: str) -> bool:
+    return any(f'id="{process_id}"' in xml for xml in version.files.values())
+
+
+def run_due() -> int:
+    """Advance every housekeeping process that is due (or not yet started); one transaction
+    each. A failure is logged and rolled back; the applications' work is never held up."""
+    advanced = 0
+    for process_id in PROCESSES:
+        try:
+            advanced += _advance(process_id)
+            db.session.commit()
+        except (StaleDataError, IntegrityError, OperationalError):
+            db.session.rollback()  # another worker advanced it at the same moment
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("housekeeping process %s failed", process_id)
+    return advanced
+
+
+def _advance(process_id: str) -> int:
+    version = store.latest_version(current_app.config["MAIN_PROCESS_ID"])
+    if version is None or not _defines(version, process_id):
+        return 0
+    row = db.session.scalar(
+        select(HousekeepingInstance)
+        .where(HousekeepingInstance.process_id == process_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    current = now()
+    if row is None:
+        row = HousekeepingInstance(process_id=process_id)
+        db.session.add(row)
+        db.session.flush()  # two workers creating it: the second fails here (IntegrityError)
+    elif row.state and row.next_timer_at is not None and row.next_timer_at > current:
+        return 0
+
+    def services(topic: str, properties: dict, data: dict) -> dict | None:
+        from app.services.actions import HANDLERS
+
+        if topic not in PROCESSES[process_id]:
+            raise ValueError(f"topic {topic!r} is not a housekeeping topic of {process_id}")
+        result = HANDLERS[topic](None, properties, data)
+        if topic.startswith("send_"):
+            row.last_run_at = now()
+            row.runs = (row.runs or 0) + 1
+        return result
+
+    workflow = None
+    if row.state and row.version_id is not None:
+        old = db.session.get(ProcessVersion, row.version_id)
+        workflow = runtime.load_workflow(row.state, _spec(old, process_id), services)
+        runtime.fire_due_timers(workflow)
+    if workflow is None or workflow.completed:
+        since = row.last_run_at.isoformat() if row.last_run_at else None
+        workflow = runtime.start_workflow(
+            _spec(version, process_id), {"last_digest_at": since}, services
+        )
+        row.version_id = version.id
+    row.state = workflow_state_to_json(workflow)
+    row.next_timer_at = next_timer_at(workflow)
+    return 1
