@@ -146,7 +146,7 @@ def variables(application_id: int):
         return login
     actor = current_actor()
     form = VariableForm()
-    scope = form.scope.data if request.method == "POST" else request.args.get("scope")
+    scope = (form.scope.data if request.method == "POST" else None) or request.args.get("scope")
     try:
         page = service.variable_page(actor, application_id, scope)
     except ServiceError as exc:

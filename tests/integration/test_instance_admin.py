@@ -411,3 +411,31 @@ def test_cancelled_instance_on_the_analyst_diagram(app, client, smtp):
     assert 'data-element="call_review"' in page
     assert re.search(r'data-element="call_review"[^>]*data-state="cancelled"', page)
     assert "取消" in page
+
+
+def test_variable_of_one_running_stage(app, client, smtp):
+    application = start(client, smtp)
+    admin = staff(app, "admin")
+    base = f"/staff/applications/{application.id}/admin/variables"
+    page = admin.get(base).get_data(as_text=True)
+    stage = re.search(r'href="([^"]*scope=[0-9a-f-]{36})"[^>]*>段階：審査<', page)
+    assert stage, "the running review stage is offered as a scope"
+    url = stage.group(1).replace("&amp;", "&")
+    response = post_page(
+        admin,
+        url,
+        {
+            "scope": url.split("scope=")[1],
+            "name": "reference_no",
+            "kind": "string",
+            "value": "X",
+            "reason": "段階",
+        },
+        "",
+    )
+    assert response.status_code == 302
+    (event,) = events(application.id, "variable_corrected")
+    assert event.detail["scope"] != "main" and event.detail["new"] == "X"
+    # The stage's next step reads the new value (and hands it back when the stage ends).
+    stage_page = admin.get(url).get_data(as_text=True)
+    assert "&#34;X&#34;" in stage_page
