@@ -224,3 +224,15 @@ def test_no_digest_when_nothing_is_due(app, clock_at, smtp):
     assert run is not None and run.detail["mails"] == 0
     row = db.session.scalar(select(HousekeepingInstance))
     assert row.runs == 1 and row.next_timer_at > at_jst(date(2026, 12, 2))
+
+
+def test_the_digest_diagram_is_in_the_analyst_studio(app, analyst):
+    from app.models import ProcessVersion
+
+    version = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).first()
+    page = analyst.get(f"/analyst/versions/{version.id}").get_data(as_text=True)
+    assert "審査状況の日次通知" in page  # listed among the version's processes
+    page = analyst.get(f"/analyst/versions/{version.id}?process=reviewer_digest")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-element="wait_digest"' in html and 'data-element="send_digest"' in html
