@@ -91,7 +91,7 @@ def policy(default: Expect, **overrides: Expect) -> dict[str, Expect]:
 
 PUBLIC = policy(OK)
 # Development pages exist only when the development config is chosen (TestConfig has them);
-# test_dev_pages_are_absent_in_production checks the production config has no such route.
+# tests/security/test_config_keys.py checks that the production config has no such route.
 DEV_ONLY = policy(OK)
 STAFF_ANY = policy(OK, anonymous=LOGIN, applicant_a=LOGIN, applicant_b=LOGIN)
 
