@@ -34,6 +34,7 @@ from forms.analyst import InstanceFilterForm, MigrateForm, UploadForm
 
 bp = Blueprint("analyst", __name__, url_prefix="/analyst")
 UPLOAD_LIMIT = 20 * 1024 * 1024
+INSTANCE_FILTERS = ("status", "stage", "version", "within")
 
 
 def analyst_required(view):
@@ -148,7 +149,8 @@ def applications():
         within_days=form.within.data if valid else None,
         page=page_arg(),
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters go back into the links (never url_for's own _external, _scheme ...).
+    args = {k: v for k, v in request.args.items() if k in INSTANCE_FILTERS and v}
     return render_template("analyst/applications.html", form=form, args=args, **instances(filters))
 
 

@@ -35,6 +35,17 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 LANES = {"reviewer": "審査", "operator": "設定作業"}
 WEEKDAYS = "月火水木金土日"
 SCOPES = {"unclaimed": "未割当", "mine": "自分の担当", "all": "全件", "done": "処理済"}
+QUEUE_FILTERS = (
+    "q",
+    "submitted_from",
+    "submitted_to",
+    "start_from",
+    "start_to",
+    "due",
+    "status",
+    "sort",
+    "order",
+)
 # Who may do what on an application's staff page (docs/SECURITY.md): 職員メモ are written by
 # staff who work on applications; the ID通知内容 (codes only: its passwords are the
 # applicant's alone) is opened by review and administration. An analyst-only account does
@@ -108,7 +119,8 @@ def inbox():
         data = inbox_view(actor, lane, scope, page, **filters)
     except ServiceError as exc:
         return refused(exc)
-    args = {k: v for k, v in request.args.items() if k not in ("page", "lane", "scope") and v}
+    # Only the filters go back into the links (never url_for's own _external, _scheme ...).
+    args = {k: v for k, v in request.args.items() if k in QUEUE_FILTERS and v}
     return render_template(
         "staff/inbox.html",
         lanes=lanes,

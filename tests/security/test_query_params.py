@@ -30,6 +30,7 @@ BAD_VALUES = [
     "x" * 5000,
     "\u202e\u0000",
     "' OR 1=1 --",
+    "javascript",
     "",
 ]
 
@@ -42,6 +43,15 @@ def query_parameters() -> set[str]:
         names.update(pattern.findall(source.read_text(encoding="utf-8")))
     for form in (QueueFilterForm, InstanceFilterForm):
         names.update(n for n in dir(form) if isinstance(getattr(form, n), UnboundField))
+    return names
+
+
+def hostile_names(app) -> set[str]:
+    """Names that must never reach url_for from a query string: its own options and the
+    routes' path arguments (?_external=1&_scheme=javascript, ?_method=POST, ?version_id=x)."""
+    names = {"_external", "_scheme", "_anchor", "_method", "endpoint", "values"}
+    for rule in app.url_map.iter_rules():
+        names.update(rule.arguments)
     return names
 
 
@@ -84,7 +94,7 @@ def targets(app, client, smtp):
 
 def test_every_route_survives_malformed_query_parameters(targets):
     paths, clients = targets
-    names = sorted(query_parameters())
+    names = sorted(query_parameters() | hostile_names(clients["admin"].application))
     assert {"submitted_from", "year", "page", "within", "version"} <= set(names)
     failures = []
     for who, client in clients.items():
@@ -94,6 +104,8 @@ def test_every_route_survives_malformed_query_parameters(targets):
                 response = client.get(path, query_string={name: value for name in names})
                 if response.status_code == 500:  # (a 503 of /readyz is its answer)
                     failures.append(f"{who} GET {path} = {value[:20]!r}: {response.status_code}")
+                elif "javascript:" in response.get_data(as_text=True).lower():
+                    failures.append(f"{who} GET {path} = {value[:20]!r}: a javascript: link")
     assert not failures, "\n".join(failures[:40])
 
 
@@ -140,3 +152,17 @@ def test_a_calendar_year_out_of_range_shows_this_year(app):
         assert response.status_code == 200, year
         assert f"{today_jst().year}年" in response.get_data(as_text=True)
     assert "2030年" in admin.get("/admin/calendar?year=2030").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/staff/", "/analyst/applications", "/analyst/versions/{version}"]
+)
+def test_query_strings_never_steer_the_links(app, path):
+    admin = app.test_client()
+    staff_login(admin, "admin", "admin-pass")
+    path = path.format(version=db.session.scalar(select(func.max(ProcessVersion.id))))
+    query = "_external=1&_scheme=javascript&_anchor=x&_method=POST&version_id=abc&q=a&status=y"
+    response = admin.get(f"{path}?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "javascript" not in page and "http://localhost" not in page and "#x" not in page
