@@ -147,7 +147,10 @@ def _password_matches(password_hash: str | None, password: str) -> bool:
 
 
 def _keys(kind: str, login: str, address: str) -> dict[str, str]:
-    return {"account": f"account:{kind}:{login}", "address": f"address:{address or '-'}"}
+    return {
+        "account": f"account:{kind}:{login}",
+        "address": throttle.address_key("address", address),
+    }
 
 
 def _refuse_while_locked(kind: str, login: str, address: str) -> None:

@@ -18,7 +18,7 @@ def start_signup(address: str = "") -> Actor:
 
     Each call starts a process instance, so one client address may start only a few an hour.
     """
-    key = f"signup:{address or '-'}"
+    key = throttle.address_key("signup", address)
     rest = throttle.remaining_lock([key])
     if rest is not None:
         raise ServiceError(TOO_MANY_SIGNUPS.format(minutes=throttle.minutes(rest)), 429)

@@ -1,5 +1,6 @@
 """Counting failed logins and sign-ups per key in the database, so every web process agrees."""
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,19 @@ DEFAULTS = {
     # Anonymous 仮アカウント申込 started from one client address (each makes an instance).
     "signup": ("SIGNUP_MAX_PER_ADDRESS", 10, "SIGNUP_WINDOW_MINUTES", 60),
 }
+
+
+def address_key(prefix: str, address: str) -> str:
+    """The key of a client address; IPv6 by its /64, which one client usually holds whole."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return f"{prefix}:{address[:100] or '-'}"
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return f"{prefix}:{parsed.ipv4_mapped}"
+        return f"{prefix}:{ipaddress.ip_network(f'{parsed}/64', strict=False)}"
+    return f"{prefix}:{parsed}"
 
 
 def limit(scope: str) -> Limit:

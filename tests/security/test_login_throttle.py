@@ -251,3 +251,11 @@ def test_trust_proxy_hops_reads_the_forwarded_address(app, client, monkeypatch):
         headers={"X-Forwarded-For": "198.51.100.99"},
     )
     assert db.session.get(LoginThrottle, "address:198.51.100.99").count == 1
+
+
+def test_an_ipv6_client_counts_as_its_whole_64(app, client):
+    for number in range(30):
+        staff_attempt(client, f"nobody{number}", "guess", address=f"2001:db8:1:2::{number + 1:x}")
+    assert_locked(staff_attempt(client, "reviewer2", "reviewer2-pass", address="2001:db8:1:2::ff"))
+    other = staff_attempt(client, "reviewer2", "reviewer2-pass", address="2001:db8:1:3::1")
+    assert other.status_code == 302
