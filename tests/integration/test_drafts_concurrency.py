@@ -20,22 +20,7 @@ def only_application() -> Application:
 
 @pytest.fixture
 def in_detail_entry(app, client, smtp):
-    from app import mailer
-
-    if hasattr(mailer, "deliver_due"):  # requests leave mail to the worker
-        read = type(smtp).by_subject
-
-        def by_subject(self, fragment):
-            mailer.deliver_due()
-            return read(self, fragment)
-
-        type(smtp).by_subject = by_subject
-        try:
-            credentials = signup(client, smtp)
-        finally:
-            type(smtp).by_subject = read
-    else:
-        credentials = signup(client, smtp)
+    credentials = signup(client, smtp)
     assert login(client, *credentials).status_code == 302
     complete_applicant_tasks(client, stop_at="entry_contractor")
     application = only_application()

@@ -3,7 +3,6 @@
 import re
 from datetime import date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.domain.schedule import JST
@@ -20,22 +19,6 @@ from tests.helpers import (
     signup,
     staff_login,
 )
-
-
-@pytest.fixture(autouse=True)
-def _worker_delivers_mail(smtp, monkeypatch):
-    """Requests leave mail to the worker: read the mailbox after a delivery pass."""
-    from app import mailer
-
-    if not hasattr(mailer, "deliver_due"):
-        return
-    read = type(smtp).by_subject
-
-    def by_subject(self, fragment):
-        mailer.deliver_due()
-        return read(self, fragment)
-
-    monkeypatch.setattr(type(smtp), "by_subject", by_subject)
 
 
 def only_application() -> Application:

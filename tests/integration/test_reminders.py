@@ -3,7 +3,6 @@ the system-setup deadline, and the reviewers' daily digest."""
 
 from datetime import date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.domain.calendar import is_business_day
@@ -16,22 +15,6 @@ from tests.helpers import complete_applicant_tasks, login, review, signup, staff
 
 PROVISIONAL = "仮ログインIDの有効期限が近づいています"
 SETUP = "システム設定関係申込締切日が近づいています"
-
-
-@pytest.fixture(autouse=True)
-def _worker_delivers_mail(smtp, monkeypatch):
-    """Requests leave mail to the worker: read the mailbox after a delivery pass."""
-    from app import mailer
-
-    if not hasattr(mailer, "deliver_due"):
-        return
-    read = type(smtp).by_subject
-
-    def by_subject(self, fragment):
-        mailer.deliver_due()
-        return read(self, fragment)
-
-    monkeypatch.setattr(type(smtp), "by_subject", by_subject)
 
 
 def only_application() -> Application:
