@@ -16,12 +16,21 @@ from app.engine.diagram import ACTIVITIES, Process, XmlError, main_path, parse_x
 from app.engine.render import Overlay, RenderError, diagrams, render
 from app.engine.render_parts import steps_svg
 from app.extensions import db
-from app.models import Application, AuditEvent, HumanTask, ProcessInstance, ProcessVersion
+from app.models import (
+    Application,
+    AuditEvent,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    StaffUser,
+)
 from app.services import ServiceError
 from app.services.validation import ROLES
 from app.services.views import STATUS_LABELS
 
-LANE_LABELS = {key: f"{label} ({key})" for key, label in ROLES.items()}
+# Lanes are keyed by role in the file; the screen shows the Japanese name only.
+LANE_LABELS = dict(ROLES)
+DEPLOYERS = {"cli": "コマンドライン", "system": "システム（起動時の配備）"}
 STAGE_KINDS = frozenset({"callActivity", "userTask", "subProcess", "serviceTask"})
 STEP_KINDS = frozenset({"callActivity", "userTask", "subProcess"})
 ENDED = ("rejected", "cancelled", "expired", "withdrawn")
@@ -59,6 +68,26 @@ def jst(value: str | datetime | None) -> str:
     return f"{when.astimezone(JST):%Y/%m/%d %H:%M}"
 
 
+def deployer_names(labels: set[str]) -> dict[str, str]:
+    """Who deployed, as people read it: the staff member's name, or 「コマンドライン」."""
+    logins = {label.partition(":")[2] for label in labels if label.startswith("staff:")}
+    names = dict(
+        db.session.execute(
+            select(StaffUser.login, StaffUser.name).where(StaffUser.login.in_(logins))
+        ).all()
+        if logins
+        else []
+    )
+    result = {}
+    for label in labels:
+        kind, _, login = label.partition(":")
+        if kind == "staff":
+            result[label] = names.get(login) or f"職員 {login}"
+        else:
+            result[label] = DEPLOYERS.get(label, label)
+    return result
+
+
 def versions() -> list[dict]:
     """Deployed versions, newest first, with who, when, hash and how many applications use each."""
     running = dict(
@@ -77,9 +106,11 @@ def versions() -> list[dict]:
     latest: dict[str, int] = {}
     for version in rows:
         latest.setdefault(version.process_id, version.id)
+    who = deployer_names({v.deployed_by for v in rows})
     return [
         {
             "version": v,
+            "deployed_by": who.get(v.deployed_by, v.deployed_by),
             "running": running.get(v.id, 0),
             "total": total.get(v.id, 0),
             "files": sorted(v.files),
@@ -152,14 +183,36 @@ def _links(process: Process | None, link_for: LinkFor | None) -> dict[str, str]:
     }
 
 
-def svg(files: dict[str, str], process_id: str, overlay: Overlay, prefix: str = "bp") -> Markup:
+def svg(
+    files: dict[str, str],
+    process_id: str,
+    overlay: Overlay,
+    prefix: str = "bp",
+    diagram: str | None = None,
+) -> Markup:
     try:
-        return Markup(render(files, process_id, overlay, prefix))
+        return Markup(render(files, process_id, overlay, prefix, diagram))
     except (RenderError, XmlError):
         return Markup('<p class="notice warn">この図には表示用の情報（BPMN DI）がありません。</p>')
 
 
-def version_page(version_id: int, process_id: str | None, link_for: LinkFor | None) -> dict:
+def diagram_choices(
+    files: dict[str, str], process_id: str, chosen: str | None
+) -> tuple[list[tuple[str, str]], str | None]:
+    """The diagrams (BPMNDiagram) that show the process, as (id, name), and the one to draw:
+    a file can hold several (e.g. a collapsed sub-process drawn apart)."""
+    refs = [r for r in diagrams(files) if process_id in r.processes]
+    ids = [r.diagram for r in refs]
+    current = chosen if chosen in ids else next((r.diagram for r in refs if r.primary), None)
+    return [(r.diagram, r.name) for r in refs], current or (ids[0] if ids else None)
+
+
+def version_page(
+    version_id: int,
+    process_id: str | None,
+    link_for: LinkFor | None,
+    diagram: str | None = None,
+) -> dict:
     version = get_version(version_id)
     procs = model(version)
     process_id = process_id if process_id in procs else version.process_id
@@ -169,12 +222,16 @@ def version_page(version_id: int, process_id: str | None, link_for: LinkFor | No
         links=_links(procs.get(process_id), link_for),
         lane_labels=LANE_LABELS,
     )
+    choices, current = diagram_choices(version.files, process_id, diagram)
     return {
         "version": version,
+        "deployed_by": deployer_names({version.deployed_by})[version.deployed_by],
         "process_id": process_id,
         "process_name": procs[process_id].name if process_id in procs else process_id,
         "tabs": [(p.id, p.name or p.id, inside[p.id]) for p in ordered(version)],
-        "diagram": svg(version.files, process_id, overlay),
+        "diagram_choices": choices,
+        "diagram_id": current,
+        "diagram": svg(version.files, process_id, overlay, diagram=current),
         "running": db.session.scalar(
             select(func.count()).where(
                 ProcessInstance.version_id == version.id, ProcessInstance.status == "running"

@@ -1,7 +1,7 @@
 """Login and logout for applicants (仮ログインID / 事業所コード) and staff."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.services import ServiceError
 from app.services.auth import Login, authenticate_applicant, authenticate_staff, end_sessions
@@ -52,6 +52,17 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def staff_home() -> str:
+    """Where a signed-in staff member starts: the queue, the analyst studio or the admin menu."""
+    if any(current_user.has_role(r) for r in ("reviewer", "operator", "supervisor")):
+        return url_for("staff.inbox")
+    if current_user.has_role("analyst"):
+        return url_for("analyst.index")
+    if current_user.has_role("administrator"):
+        return url_for("admin.index")
+    return url_for("staff.inbox")
+
+
 @bp.route("/staff/login", methods=["GET", "POST"])
 def staff_login():
     form = StaffLoginForm()
@@ -64,7 +75,7 @@ def staff_login():
             status = 429 if exc.status == 429 else 200
         else:
             start_session(found)
-            return redirect(safe_next(request.args.get("next"), url_for("staff.inbox")))
+            return redirect(safe_next(request.args.get("next"), staff_home()))
     return render_template("auth/staff_login.html", form=form), status
 
 

@@ -39,6 +39,26 @@ STEPS = {
 }
 
 
+STEP_LABELS = {"1h": "1時間", "1d": "1日", "49h": "49時間", "7d": "7日", "30d": "30日"}
+
+
+def japanese_duration(value: timedelta) -> str:
+    """A clock offset as people say it: 「1日 2時間 3分 進んでいます」, or 「なし（実時刻）」."""
+    seconds = int(value.total_seconds())
+    if seconds == 0:
+        return "なし（実時刻）"
+    sign, seconds = ("進んでいます", seconds) if seconds > 0 else ("遅れています", -seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{n}{unit}"
+        for n, unit in ((days, "日"), (hours, "時間"), (minutes, "分"), (secs, "秒"))
+        if n
+    ]
+    return f"{' '.join(parts)} {sign}"
+
+
 @bp.route("/mail")
 def mail():
     messages = read_mailbox(current_app.config["MAILBOX_DIR"])
@@ -62,5 +82,8 @@ def clock_page():
             flash(f"時計を変更しました。期限到来の処理：{advanced}件", "info")
         return redirect(url_for("dev.clock_page"))
     return render_template(
-        "dev/clock.html", now=clock.now_jst(), offset=clock.offset(), steps=STEPS
+        "dev/clock.html",
+        now=clock.now_jst(),
+        offset=japanese_duration(clock.offset()),
+        steps=STEP_LABELS,
     )
