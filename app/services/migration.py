@@ -1,5 +1,7 @@
 """Moving running applications to another version of the diagrams: a plan, then one action."""
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -53,17 +55,39 @@ def candidates(version_id: int) -> dict:
             "timers": _timers(plan),
         }
         (movable if plan.ok else blocked).append(row)
-    return {"target": target, "movable": movable, "blocked": blocked}
+    statuses = sorted({row["application"].status for row in movable})
+    return {"target": target, "movable": movable, "blocked": blocked, "statuses": statuses}
 
 
-def migrate_all(version_id: int, actor: Actor) -> dict:
-    """Move every application that can move, in one transaction; returns moved and refused ids."""
+def migrate_all(
+    version_id: int,
+    actor: Actor,
+    only: Collection[int] | None = None,
+    status: str | None = None,
+) -> dict:
+    """Move the applications that can move, in one transaction; returns moved and refused ids.
+
+    `only` keeps the applications chosen one by one (ids), `status` those in one status;
+    without either, every running application of another version is tried.
+    """
     target = get_version(version_id)
     if not actor.has_role("analyst"):
         raise ServiceError("版の移行は業務分析者だけが行えます。", 403)
+    if only is not None and not only:
+        raise ServiceError("移す申込を1件以上選んでください（何も変更していません）。", 400)
+    chosen = [
+        c
+        for c in _others(target)
+        if (only is None or c.application_id in only)
+        and (status is None or c.application.status == status)
+    ]
+    if not chosen and (only is not None or status is not None):
+        raise ServiceError(
+            "選んだ条件に合う、移行できる申込がありません（何も変更していません）。", 400
+        )
     moved, refused, mail_ids = [], [], []
     try:
-        for candidate in _others(target):
+        for candidate in chosen:
             application = db.session.get(Application, candidate.application_id)
             instance = store.lock_instance(candidate.id)
             unit = Unit(application, instance, actor)

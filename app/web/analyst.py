@@ -93,7 +93,9 @@ def version(version_id: int):
         return url_for("analyst.version", version_id=version_id, process=process_id)
 
     try:
-        data = version_page(version_id, request.args.get("process"), link)
+        data = version_page(
+            version_id, request.args.get("process"), link, request.args.get("diagram")
+        )
     except ServiceError as exc:
         return refused(exc)
     return render_template("analyst/version.html", **data)
@@ -118,8 +120,14 @@ def download(version_id: int, name: str):
 def migration(version_id: int):
     form = MigrateForm()
     if form.validate_on_submit():
+        scope = request.form.get("scope", "all")
+        only = status = None
+        if scope == "chosen":
+            only = {int(v) for v in request.form.getlist("application") if v.isdigit()}
+        elif scope == "status":
+            status = request.form.get("status", "")
         try:
-            result = migrate_all(version_id, current_actor())
+            result = migrate_all(version_id, current_actor(), only=only, status=status)
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
