@@ -8,16 +8,16 @@ from app.engine.diagram import (
     EVENTS,
     GATEWAYS,
     NS,
-    XmlError,
     in_bpmn,
     local,
     parse_xml,
-    participants,
 )
 from app.engine.render_parts import (
     STATE_WORDS,
     STYLE,
     badge,
+    bottom_marker,
+    data_arrow,
     esc,
     event_icon,
     gateway_mark,
@@ -26,6 +26,11 @@ from app.engine.render_parts import (
     text_width,
     wrap,
 )
+from app.engine.render_planes import DiagramRef, diagrams
+
+__all__ = ["DiagramRef", "Overlay", "RenderError", "diagrams", "render"]
+
+DATA = ("dataObjectReference", "dataStoreReference", "dataObject", "dataInput", "dataOutput")
 
 
 class RenderError(Exception):
@@ -43,50 +48,25 @@ class Overlay:
     lane_labels: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class DiagramRef:
-    file: str
-    plane: str
-    processes: tuple[str, ...]
-    name: str
-
-
-def diagrams(files: dict[str, str]) -> list[DiagramRef]:
-    """Every drawable plane of the bundle with the processes it shows."""
-    result = []
-    for name in sorted(files):
-        try:
-            root = parse_xml(files[name])
-        except XmlError:
-            continue
-        refs = participants(root)
-        names = {p.get("id"): p.get("name") or "" for p in root.iter(f"{{{BPMN}}}process")}
-        for plane in root.iterfind("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS):
-            target = plane.get("bpmnElement") or ""
-            shown = tuple(p for p in refs.values() if p) if target not in names else (target,)
-            if shown:
-                result.append(DiagramRef(name, target, shown, names.get(shown[0], "") or shown[0]))
-    return result
-
-
 def render(
     files: dict[str, str],
     process_id: str | None = None,
     overlay: Overlay | None = None,
     prefix: str = "bp",
+    diagram: str | None = None,
 ) -> str:
-    """The SVG of the plane that shows `process_id` (or the first plane)."""
+    """The SVG of the diagram `diagram` (by id), else of the plane that shows `process_id`
+    (its own plane first), else of the first plane."""
     refs = diagrams(files)
-    ref = next((r for r in refs if process_id is None or process_id in r.processes), None)
+    ref = next((r for r in refs if diagram and r.diagram == diagram), None)
+    if ref is None:
+        showing = [r for r in refs if process_id is None or process_id in r.processes]
+        ref = next((r for r in showing if r.primary), None) or next(iter(showing), None)
     if ref is None:
         raise RenderError(f"no diagram (BPMN DI) shows process {process_id!r}")
     root = parse_xml(files[ref.file])
-    plane = next(
-        p
-        for p in root.iterfind("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
-        if p.get("bpmnElement") == ref.plane
-    )
-    return Canvas(root, plane, overlay or Overlay(), prefix).draw()
+    plane = root.findall("bpmndi:BPMNDiagram", NS)[ref.index].find("bpmndi:BPMNPlane", NS)
+    return Canvas(root, plane, overlay or Overlay(), prefix, ref.name).draw()
 
 
 def _bounds(element) -> tuple[float, float, float, float] | None:
@@ -99,8 +79,9 @@ def _bounds(element) -> tuple[float, float, float, float] | None:
 class Canvas:
     """Draws one BPMN plane."""
 
-    def __init__(self, root, plane, overlay: Overlay, prefix: str):
+    def __init__(self, root, plane, overlay: Overlay, prefix: str, title: str = ""):
         self.root, self.plane, self.overlay, self.prefix = root, plane, overlay, esc(prefix)
+        self.title = title
         self.by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
         self.out: list[str] = []
         self.late: list[str] = []
@@ -111,14 +92,19 @@ class Canvas:
         edges = list(self.plane.iterfind("bpmndi:BPMNEdge", NS))
         box = self._viewbox(shapes, edges)
         kinds = {s: local(self.by_id.get(s.get("bpmnElement"), s)) for s in shapes}
-        back = ("participant", "lane", "group", "subProcess", "transaction", "adHocSubProcess")
-        for shape in sorted(shapes, key=lambda s: back.index(kinds[s]) if kinds[s] in back else 9):
-            if kinds[shape] in back and (kinds[shape] in back[:3] or self._expanded(shape)):
-                self._shape(shape)
+        layers = {"participant": 0, "lane": 1, "group": 3}
+        back = [s for s in shapes if kinds[s] in layers or self._container(s, kinds[s])]
+
+        def order(shape) -> tuple:
+            b = _bounds(shape) or (0, 0, 0, 0)
+            return (layers.get(kinds[shape], 2), -b[2] * b[3])  # outer (larger) boxes first
+
+        for shape in sorted(back, key=order):
+            self._shape(shape)
         for edge in edges:
             self._edge(edge)
         for shape in shapes:
-            if not (kinds[shape] in back and (kinds[shape] in back[:3] or self._expanded(shape))):
+            if shape not in back:
                 self._shape(shape)
         x, y, w, h = box
         title = esc(self._title())
@@ -139,10 +125,15 @@ class Canvas:
     def _title(self) -> str:
         element = self.by_id.get(self.plane.get("bpmnElement"))
         names = [p.get("name") for p in self.root.iter(f"{{{BPMN}}}participant") if p.get("name")]
-        return (element.get("name") if element is not None else None) or "・".join(names) or "BPMN"
+        own = element.get("name") if element is not None else None
+        return own or "・".join(names) or self.title or "BPMN"
 
     def _expanded(self, shape) -> bool:
         return shape.get("isExpanded") == "true"
+
+    def _container(self, shape, kind: str) -> bool:
+        """An expanded sub-process or call activity: drawn behind the shapes inside it."""
+        return kind in ACTIVITIES and self._expanded(shape)
 
     def _viewbox(self, shapes, edges) -> tuple[float, float, float, float]:
         xs, ys = [], []
@@ -171,12 +162,13 @@ class Canvas:
         name = " ".join((element.get("name") or "").split())
         state = self.overlay.states.get(element_id, "")
         x, y, w, h = bounds
+        horizontal = shape.get("isHorizontal") != "false"
         if kind == "participant":
-            self._band(x, y, w, h, name, "pool")
+            self._band(x, y, w, h, name, "pool", horizontal)
             return
         if kind == "lane":
             label = self.overlay.lane_labels.get(name, name)
-            self._band(x, y, w, h, label, "lane")
+            self._band(x, y, w, h, label, "lane", horizontal)
             return
         body: list[str] = []
         if kind in ACTIVITIES:
@@ -193,12 +185,8 @@ class Canvas:
             body.append(
                 f'<rect class="m" x="{x}" y="{y}" width="{w}" height="{h}" rx="8" stroke-dasharray="8 4 2 4"/>'
             )
-        elif kind in ("dataObjectReference", "dataStoreReference", "dataObject"):
-            body.append(
-                f'<path class="s" d="M{x},{y} h{w - 10} l10,10 v{h - 10} h-{w} z"/>'
-                if kind != "dataStoreReference"
-                else f'<rect class="s" x="{x}" y="{y}" width="{w}" height="{h}" rx="{w / 2}" ry="8"/>'
-            )
+        elif kind in DATA:
+            body.append(self._data(element, kind, bounds))
         else:
             body.append(f'<rect class="s" x="{x}" y="{y}" width="{w}" height="{h}"/>')
         if kind not in ACTIVITIES and kind not in ("textAnnotation", "group") and name:
@@ -218,47 +206,74 @@ class Canvas:
         link = self.overlay.links.get(element_id)
         self.out.append(f'<a href="{esc(link)}">{group}</a>' if link else group)
 
-    def _band(self, x: float, y: float, w: float, h: float, label: str, cls: str) -> None:
-        cx, cy = x + 15, y + h / 2
-        if len(wrap(label, h - 10, 13)) > 1 and " (" in label:
+    def _band(
+        self, x: float, y: float, w: float, h: float, label: str, cls: str, horizontal: bool
+    ) -> None:
+        """A pool or lane: its name in a 30 px header, left (rotated) or on top (vertical)."""
+        length = h if horizontal else w
+        if len(wrap(label, length - 10, 13)) > 1 and " (" in label:
             label = label.split(" (")[0]  # the header holds one line: keep the readable part
-        size = 13 if len(wrap(label, h - 10, 13)) == 1 else 11
-        text = text_block(0, 0, label, h - 10, size, "tlabel")
+        size = 13 if len(wrap(label, length - 10, 13)) == 1 else 11
+        box = f'<rect class="{esc(cls)}" x="{x}" y="{y}" width="{w}" height="{h}"/>'
+        if horizontal:
+            text = text_block(0, 0, label, h - 10, size, "tlabel")
+            self.out.append(
+                f'<g class="{esc(cls)}-g">{box}'
+                f'<rect class="head" x="{x}" y="{y}" width="30" height="{h}"/>'
+                f'<g transform="translate({x + 15:.1f},{y + h / 2:.1f}) rotate(-90)">{text}</g></g>'
+            )
+            return
+        text = text_block(x + w / 2, y + 15, label, w - 10, size, "tlabel")
         self.out.append(
-            f'<g class="{esc(cls)}-g"><rect class="{esc(cls)}" x="{x}" y="{y}" width="{w}" height="{h}"/>'
-            f'<rect class="head" x="{x}" y="{y}" width="30" height="{h}"/>'
-            f'<g transform="translate({cx:.1f},{cy:.1f}) rotate(-90)">{text}</g></g>'
+            f'<g class="{esc(cls)}-g vertical">{box}'
+            f'<rect class="head head-v" x="{x}" y="{y}" width="{w}" height="30"/>{text}</g>'
         )
 
     def _activity(self, element, shape, kind: str, name: str, bounds) -> str:
         x, y, w, h = bounds
         cls = "s call" if kind == "callActivity" else "s"
+        if element.get("triggeredByEvent") == "true":
+            cls += " sub-event"
         parts = [f'<rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}" rx="10"/>']
+        if kind == "transaction":
+            parts.append(
+                f'<rect class="m" x="{x + 3}" y="{y + 3}" width="{w - 6}" height="{h - 6}" rx="8"/>'
+            )
+        markers = self._markers(element, shape, kind)
+        if markers:
+            span = len(markers) * 14 + (len(markers) - 1) * 4
+            mx, my = x + w / 2 - span / 2, y + h - 18
+            parts += [bottom_marker(m, mx + i * 18, my) for i, m in enumerate(markers)]
         if self._expanded(shape):
-            parts.append(
-                f'<text class="tlabel" x="{x + 8}" y="{y + 18}" font-weight="bold">{esc(name)}</text>'
-            )
+            parts.append(text_block(x + 8, 0, name, w - 16, 12, "tlabel", "start", top=y + 4))
             return "".join(parts)
-        size = 12 if len(wrap(name, w - 14, 12)) <= 2 else 11  # three lines must clear the icon
-        shift = -3 if kind in ("callActivity", "subProcess") else (5 if size == 12 else 9)
-        parts.append(text_block(x + w / 2, y + h / 2 + shift, name, w - 14, size, "tlabel"))
-        parts.append(task_icon(kind, x, y))
-        if kind in ("callActivity", "subProcess"):
-            mx, my = x + w / 2 - 7, y + h - 16
-            parts.append(
-                f'<rect class="m" x="{mx}" y="{my}" width="14" height="14"/>'
-                f'<path class="m" d="M{mx + 3},{my + 7} h8 M{mx + 7},{my + 3} v8"/>'
-            )
-        loop = element.find("bpmn:multiInstanceLoopCharacteristics", NS)
-        if loop is not None or element.find("bpmn:standardLoopCharacteristics", NS) is not None:
-            mx, my = x + w / 2 - 5, y + h - (32 if kind == "callActivity" else 16)
-            horizontal = loop is not None and loop.get("isSequential") == "true"
-            d = "".join(
-                f"M{mx},{my + i * 5} h10 " if horizontal else f"M{mx + i * 5},{my} v10 "
-                for i in range(3)
-            )
-            parts.append(f'<path class="m" d="{d}"/>')
+        icon = task_icon(kind, x, y)
+        bottom = y + h - (20 if markers else 4)
+        size = 12
+        for size in (12, 11, 10):  # shrink before growing past the box
+            if len(wrap(name, w - 14, size)) * size * 1.25 <= bottom - y - (8 if icon else 4):
+                break
+        middle = (y + (8 if icon else 4) + bottom) / 2 + (4 if icon else 0)
+        parts.append(text_block(x + w / 2, middle, name, w - 14, size, "tlabel"))
+        parts.append(icon)
         return "".join(parts)
+
+    def _markers(self, element, shape, kind: str) -> list[str]:
+        """The markers at an activity's bottom edge, left to right as bpmn.io places them."""
+        found = []
+        if element.find("bpmn:standardLoopCharacteristics", NS) is not None:
+            found.append("loop")
+        multi = element.find("bpmn:multiInstanceLoopCharacteristics", NS)
+        if multi is not None:
+            found.append("sequential" if multi.get("isSequential") == "true" else "parallel")
+        if element.get("isForCompensation") == "true":
+            found.append("compensation")
+        if kind == "adHocSubProcess":
+            found.append("adhoc")
+        if kind in ("callActivity", "subProcess", "transaction", "adHocSubProcess"):
+            if not self._expanded(shape):
+                found.append("collapsed")
+        return found
 
     def _event(self, element, kind: str, bounds) -> str:
         x, y, w, h = bounds
@@ -277,6 +292,25 @@ class Canvas:
         ):
             parts.append(event_icon(local(definition)[:-15], cx, cy, throw))
         return "".join(parts)
+
+    def _data(self, element, kind: str, bounds) -> str:
+        x, y, w, h = bounds
+        if kind == "dataStoreReference":  # a cylinder
+            d = (
+                f"M{x},{y + 8} a{w / 2},8 0 0,0 {w},0 a{w / 2},8 0 0,0 -{w},0 v{h - 16} "
+                f"a{w / 2},8 0 0,0 {w},0 v-{h - 16}"
+            )
+            return f'<path class="s" d="{d}"/>'
+        body = f'<path class="s" d="M{x},{y} h{w - 10} l10,10 v{h - 10} h-{w} z"/>'
+        if kind in ("dataInput", "dataOutput"):
+            body += data_arrow(x, y, kind == "dataOutput")
+        target = self.by_id.get(element.get("dataObjectRef")) if kind != "dataObject" else element
+        collection = element.get("isCollection") == "true" or (
+            target is not None and target.get("isCollection") == "true"
+        )
+        if collection:
+            body += bottom_marker("parallel", x + w / 2 - 7, y + h - 14)
+        return body
 
     def _gateway(self, kind: str, bounds) -> str:
         x, y, w, h = bounds

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import html
+import math
 import re
 import unicodedata
 
@@ -30,6 +31,7 @@ STYLE = f"""
 .bp .m.gear{{stroke-width:3.5;stroke-dasharray:2.4 2.3}} .bp .m.thick{{stroke-width:3.5}}
 .bp .m.ring{{stroke-width:3}} .bp .m.wf{{fill:#fff}} .bp .m.ws{{stroke:#fff}}
 .bp .word{{font-size:12px;font-weight:bold}} .bp .word-done{{fill:#1e7b34}}
+.bp .s.sub-event{{stroke-dasharray:4 3}} .bp .head-v{{fill:#f2f5f8;stroke:{INK};stroke-width:1}}
 .bp .word-active,.bp .word-waiting{{fill:#0b5cad}} .bp .word-cancelled{{fill:#b3261e}}
 """
 # The SVG carries its own stylesheet (it is also saved as a file); the Content-Security-Policy
@@ -53,8 +55,11 @@ def text_width(text: str, size: float) -> float:
     return sum(char_width(c) for c in text) * size
 
 
-def wrap(text: str, width: float, size: float, max_lines: int = 4) -> list[str]:
-    """Break text into lines that fit `width` px: Latin words stay whole, CJK breaks anywhere."""
+def wrap(text: str, width: float, size: float, max_lines: int = 12) -> list[str]:
+    """Break text into lines that fit `width` px: Latin words stay whole, CJK breaks anywhere.
+
+    Long labels wrap onto more lines (as bpmn.io does); only a runaway text is cut with "…".
+    """
     lines: list[str] = []
     for paragraph in (text or "").splitlines() or [""]:
         current = ""
@@ -73,19 +78,36 @@ def wrap(text: str, width: float, size: float, max_lines: int = 4) -> list[str]:
     return lines
 
 
-def text_block(cx: float, cy: float, text: str, width: float, size: float, cls: str) -> str:
-    """Centred multi-line text around (cx, cy)."""
+def text_block(
+    cx: float,
+    cy: float,
+    text: str,
+    width: float,
+    size: float,
+    cls: str,
+    anchor: str = "middle",
+    top: float | None = None,
+) -> str:
+    """Multi-line text centred around (cx, cy), or hanging from `top` when given."""
     lines = wrap(text, width, size)
     step = size * 1.25
-    top = cy - step * (len(lines) - 1) / 2 + size * 0.35
+    first = (top + size) if top is not None else cy - step * (len(lines) - 1) / 2 + size * 0.35
     spans = "".join(
-        f'<tspan x="{cx:.1f}" y="{top + i * step:.1f}">{esc(line)}</tspan>'
+        f'<tspan x="{cx:.1f}" y="{first + i * step:.1f}">{esc(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    return f'<text class="{esc(cls)}" text-anchor="middle">{spans}</text>'
+    return f'<text class="{esc(cls)}" text-anchor="{esc(anchor)}">{spans}</text>'
 
 
-def task_icon(kind: str, x: float, y: float) -> str:
+def _envelope(x: float, y: float, filled: bool) -> str:
+    body, flap = ("mf", "m ws") if filled else ("m", "m")
+    return (
+        f'<rect class="{body}" x="{x}" y="{y}" width="18" height="12"/>'
+        f'<path class="{flap}" d="M{x},{y} L{x + 9},{y + 7} L{x + 18},{y}"/>'
+    )
+
+
+def _icon_body(kind: str, x: float, y: float) -> str:
     if kind == "userTask":
         return (
             f'<circle class="m" cx="{x + 15}" cy="{y + 11}" r="4"/>'
@@ -101,9 +123,71 @@ def task_icon(kind: str, x: float, y: float) -> str:
             f'<path class="m" d="M{x + 9},{y + 7} h12 v16 h-12 z '
             f'M{x + 12},{y + 12} h6 M{x + 12},{y + 17} h6"/>'
         )
-    if kind in ("manualTask", "sendTask", "receiveTask", "businessRuleTask"):
-        return f'<rect class="m" x="{x + 8}" y="{y + 8}" width="14" height="10"/>'
+    if kind == "sendTask":
+        return _envelope(x + 6, y + 8, True)
+    if kind == "receiveTask":
+        return _envelope(x + 6, y + 8, False)
+    if kind == "manualTask":  # an open hand: palm and four fingers
+        return (
+            f'<path class="m" d="M{x + 6},{y + 14} h4 M{x + 8},{y + 10} h9 M{x + 8},{y + 14} h11 '
+            f'M{x + 8},{y + 18} h10 M{x + 8},{y + 22} h8 M{x + 6},{y + 12} v10 h4"/>'
+        )
+    if kind == "businessRuleTask":  # a table with a header row
+        return (
+            f'<rect class="m" x="{x + 6}" y="{y + 8}" width="18" height="14"/>'
+            f'<rect class="mf" x="{x + 6}" y="{y + 8}" width="18" height="4"/>'
+            f'<path class="m" d="M{x + 6},{y + 17} h18 M{x + 11},{y + 12} v10"/>'
+        )
     return ""
+
+
+def task_icon(kind: str, x: float, y: float) -> str:
+    """The type icon at a task's top-left corner, one distinct icon per task type."""
+    body = _icon_body(kind, x, y)
+    return f'<g class="icon icon-{esc(kind)}">{body}</g>' if body else ""
+
+
+def loop_marker(x: float, y: float) -> str:
+    """bpmn.io's standard-loop marker: one circular arrow in a 14 px box at (x, y)."""
+    cx, cy = x + 7, y + 7
+    d = (
+        f"M{cx - 4:.1f},{cy + 4:.1f} A5.5,5.5 0 1,1 {cx + 4:.1f},{cy + 4:.1f} "
+        f"M{cx - 4:.1f},{cy + 4:.1f} l-3.5,-0.5 M{cx - 4:.1f},{cy + 4:.1f} l0.5,-3.5"
+    )
+    return f'<g class="marker marker-loop"><path class="m" d="{d}"/></g>'
+
+
+def bottom_marker(name: str, x: float, y: float) -> str:
+    """One of the markers centred at an activity's bottom edge, in a 14 px box at (x, y)."""
+    if name == "loop":
+        return loop_marker(x, y)
+    if name in ("parallel", "sequential"):
+        d = "".join(
+            f"M{x + 2},{y + 2 + i * 5} h10 "
+            if name == "sequential"
+            else f"M{x + 2 + i * 5},{y + 2} v10 "
+            for i in range(3)
+        )
+        return f'<g class="marker marker-{name}"><path class="m" d="{d}"/></g>'
+    if name == "collapsed":
+        return (
+            f'<g class="marker marker-collapsed"><rect class="m" x="{x}" y="{y}" width="14" height="14"/>'
+            f'<path class="m" d="M{x + 3},{y + 7} h8 M{x + 7},{y + 3} v8"/></g>'
+        )
+    if name == "adhoc":
+        d = f"M{x + 1},{y + 8} q3,-5 6,0 t6,0"
+        return f'<g class="marker marker-adhoc"><path class="m" d="{d}"/></g>'
+    if name == "compensation":
+        d = f"M{x + 7},{y + 2} l-6,5 l6,5 z M{x + 13},{y + 2} l-6,5 l6,5 z"
+        return f'<g class="marker marker-compensation"><path class="m" d="{d}"/></g>'
+    return ""
+
+
+def data_arrow(x: float, y: float, output: bool) -> str:
+    """The arrow of a data input (hollow) or output (filled) at a data object's top-left."""
+    d = f"M{x + 4},{y + 7} h6 v-4 l6,6 l-6,6 v-4 h-6 z"
+    cls = "mf" if output else "m"
+    return f'<path class="{cls} data-{"output" if output else "input"}" d="{d}"/>'
 
 
 def gateway_mark(kind: str, cx: float, cy: float, k: float) -> str:
@@ -115,8 +199,26 @@ def gateway_mark(kind: str, cx: float, cy: float, k: float) -> str:
         return f'<path class="m thick" d="{d}"/>'
     if kind == "inclusiveGateway":
         return f'<circle class="m ring" cx="{cx}" cy="{cy}" r="{k * 1.2}"/>'
-    if kind in ("eventBasedGateway", "complexGateway"):
-        return f'<circle class="m" cx="{cx}" cy="{cy}" r="{k * 1.3}"/>'
+    if kind == "eventBasedGateway":  # double circle around a pentagon, as bpmn.io draws it
+        points = [
+            (
+                cx + k * 0.95 * math.sin(2 * math.pi * i / 5),
+                cy - k * 0.95 * math.cos(2 * math.pi * i / 5),
+            )
+            for i in range(5)
+        ]
+        d = "M" + " L".join(f"{px:.1f},{py:.1f}" for px, py in points) + " z"
+        return (
+            f'<circle class="m" cx="{cx}" cy="{cy}" r="{k * 1.6:.1f}"/>'
+            f'<circle class="m" cx="{cx}" cy="{cy}" r="{k * 1.35:.1f}"/>'
+            f'<path class="m pentagon" d="{d}"/>'
+        )
+    if kind == "complexGateway":  # an asterisk
+        r = k * 1.2
+        d = f"M{cx},{cy - r} v{2 * r} M{cx - r},{cy} h{2 * r} "
+        d += f"M{cx - r * 0.7:.1f},{cy - r * 0.7:.1f} L{cx + r * 0.7:.1f},{cy + r * 0.7:.1f} "
+        d += f"M{cx + r * 0.7:.1f},{cy - r * 0.7:.1f} L{cx - r * 0.7:.1f},{cy + r * 0.7:.1f}"
+        return f'<path class="m thick" d="{d}"/>'
     return ""
 
 
