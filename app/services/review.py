@@ -227,7 +227,21 @@ def automatic_checks(app: Application) -> list[Check]:
             for o in offices
         ],
     )
-    return run_checks(inputs)
+    return [*run_checks(inputs), _code_capacity_check(app)]
+
+
+def _code_capacity_check(app: Application) -> Check:
+    """承認 issues 利用者コード: say before the decision when the company's codes ran out."""
+    from app.services.codes import capacity_problem
+
+    problem = capacity_problem(app)
+    return Check(
+        key="code_capacity",
+        label="利用者コードの空き",
+        ok=problem is None,
+        reason=problem or "承認時に払い出す利用者コードの空きがあります。",
+        target="entry_user_codes",
+    )
 
 
 # --- the review page ---------------------------------------------------------------------

@@ -191,7 +191,8 @@ def test_approval_refused_with_a_message_when_the_company_has_no_user_code_left(
         db.session.scalar(select(HumanTask.state).where(HumanTask.form_key == "review_decision"))
         == "ready"
     )
-    assert "review_decision" in page
+    # The review page said so before the decision (automatic check beside 利用者コード).
+    assert "利用者コードの空き" in page and "利用者コードが不足しているため承認できません" in page
 
     # The other application is cancelled before use: its codes go back to the pool.
     other = db.session.get(Application, other.id)
