@@ -28,6 +28,7 @@ APPROVE = {"decision": "approve"}
 RETURN = {"decision": "return"}
 REJECT = {"decision": "reject"}
 MAX_FIELD_COMMENT = 1000
+BELOW_INSTRUCTION = "（下欄に入力してください）"
 FIELD_COMMENTS_HINT = "全体へのコメント、または各項目の「指摘」のいずれかを入力してください。"
 
 
@@ -289,7 +290,8 @@ def _text(spec: _Spec, value: Any) -> str:
         return "、".join(_text(spec, v) for v in value if v not in (None, ""))
     text = str(value)
     if text in spec.choices and spec.choices[text] != "選択してください":
-        return spec.choices[text]
+        # A value, not the applicant's instruction: 「その他（下欄に入力してください）」 → その他.
+        return spec.choices[text].replace(BELOW_INSTRUCTION, "")
     if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-":
         return date_label(text)
     return text

@@ -52,6 +52,11 @@ class QueueRow:
     due_today: bool
     # 設定作業 still open on the day before the start date (the diagram's escalation timer).
     setup_escalated: bool = False
+    # The start date the row is about: the confirmed one once approved (設定作業), else the wish.
+    start_date: date | None = None
+    start_confirmed: bool = False
+    # 00:00 of the day before the confirmed start: the escalation timer (timer_dates).
+    work_due: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,14 @@ def _search(query, text: str):
     return query.where(or_(by_reference, by_company))
 
 
-def _filtered(query, actor: Actor, scope: str, filters: dict[str, Any]):
+def start_column(lane: str):
+    """設定作業 works to the confirmed 利用開始日; 審査 to the wished one."""
+    if lane == "operator":
+        return Application.confirmed_start_date
+    return Application.wished_start_date
+
+
+def _filtered(query, actor: Actor, scope: str, filters: dict[str, Any], lane: str = "reviewer"):
     current = now()
     if scope == "mine":
         query = query.where(HumanTask.owner_id == actor.staff_id)
@@ -141,9 +153,9 @@ def _filtered(query, actor: Actor, scope: str, filters: dict[str, Any]):
     if filters.get("submitted_to"):
         query = query.where(Application.submitted_at < end_of_day(filters["submitted_to"]))
     if filters.get("start_from"):
-        query = query.where(Application.wished_start_date >= filters["start_from"])
+        query = query.where(start_column(lane) >= filters["start_from"])
     if filters.get("start_to"):
-        query = query.where(Application.wished_start_date <= filters["start_to"])
+        query = query.where(start_column(lane) <= filters["start_to"])
     due = filters.get("due")
     if due == "overdue":
         query = query.where(HumanTask.due_at <= current)
@@ -174,15 +186,15 @@ def inbox(
     state = "completed" if scope == "done" else "ready"
     sort = filters.get("sort") if filters.get("sort") in SORT_COLUMNS else None
     sort = sort or ("completed" if scope == "done" else "due")
-    column = SORT_COLUMNS[sort]
+    column = start_column(lane) if sort == "start" else SORT_COLUMNS[sort]
     by_application = column.class_ is Application
     base = select(HumanTask.id).where(HumanTask.lane == lane, HumanTask.state == state)
     # Join the applications only when a filter or the order needs them: the tab lists and
     # the answer-due order are then read from the inbox indexes alone.
     joined = base.join(Application, Application.id == HumanTask.application_id)
     filtered = any(filters.get(k) for k in APPLICATION_FILTERS)
-    counted = _filtered(joined if filtered else base, actor, scope, filters)
-    base = _filtered(joined if filtered or by_application else base, actor, scope, filters)
+    counted = _filtered(joined if filtered else base, actor, scope, filters, lane)
+    base = _filtered(joined if filtered or by_application else base, actor, scope, filters, lane)
     if scope == "done":
         # The history grows without end: no count, just "is there a next page".
         total, page = None, max(1, page)
@@ -219,7 +231,11 @@ def _rows(ids: list[int]) -> list[QueueRow]:
         )
         .join(Application, Application.id == HumanTask.application_id)
         .outerjoin(StaffUser, StaffUser.id == HumanTask.owner_id)
-        .outerjoin(ScheduleEntry, ScheduleEntry.start_date == Application.wished_start_date)
+        .outerjoin(
+            ScheduleEntry,
+            ScheduleEntry.start_date
+            == func.coalesce(Application.confirmed_start_date, Application.wished_start_date),
+        )
         .where(HumanTask.id.in_(ids))
     ).all()
     app_ids = [row[1].id for row in found]
@@ -237,17 +253,26 @@ def _rows(ids: list[int]) -> list[QueueRow]:
             application=row[1],
             owner_name=row[2],
             contract_deadline=row[3],
-            setup_deadline=row[4],
+            # issue_ids fixed it at approval (timer_dates); the schedule's row before that.
+            setup_deadline=row[1].setup_deadline or row[4],
             returns=returns.get(row[1].id, 0),
             overdue=bool(row[0].due_at and row[0].due_at <= current),
             due_today=bool(row[0].due_at and current < row[0].due_at <= today_end),
             setup_escalated=bool(
                 row[0].lane == "operator" and row[0].state == "ready" and row[1].setup_escalated_at
             ),
+            start_date=row[1].confirmed_start_date or row[1].wished_start_date,
+            start_confirmed=row[1].confirmed_start_date is not None,
+            work_due=work_due(row[1].confirmed_start_date),
         )
         for row in found
     }
     return [by_id[i] for i in ids if i in by_id]
+
+
+def work_due(start: date | None) -> datetime | None:
+    """設定作業 is due before 00:00 of the day before the start (timer_dates' setup_escalation_at)."""
+    return start_of_day(start - timedelta(days=1)) if start else None
 
 
 # --- an application's staff page --------------------------------------------------------

@@ -5,12 +5,15 @@ from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app.domain.schedule import JST
 from app.services import ServiceError
+from app.services.applicant_pages import task_page
 from app.services.claims import claim_next, claim_task, reassign_task, unclaim_task
 from app.services.people import staff_choices
 from app.services.review import DECISION_LABELS, add_note, workbench
+from app.services.staff_tasks import setup_work, task_holder
 from app.services.staff_views import inbox as inbox_view
 from app.services.staff_views import staff_application
 from app.services.tasks import open_task, submit_task
@@ -18,8 +21,9 @@ from app.services.views import form_context, id_notice
 from app.web import current_actor
 from app.web.args import DATE_RANGE_MESSAGE, date_in_range, page_arg
 from app.web.redirects import safe_next
-from app.web.task_pages import WRONG_PAGE, handle_task
+from app.web.task_pages import WRONG_PAGE, build_form, handle_task
 from forms.base import TaskForm
+from forms.confirmation import SetupWorkForm
 from forms.review import (
     SORTS,
     QueueFilterForm,
@@ -29,6 +33,7 @@ from forms.review import (
     describe_answers,
     review_targets,
 )
+from forms.summary import summarize
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -54,6 +59,8 @@ STAFF_MAY = {
     "notes": ("reviewer", "supervisor", "operator", "administrator"),
     "notice": ("reviewer", "supervisor", "administrator"),
 }
+# What the operator reads on the 設定作業 page: the setup application, the office, the equipment.
+SETUP_SECTIONS = ("system_setup", "entry_office", "entry_equipment")
 NOT_YOUR_ROLE = "この操作を行う権限がありません（担当の役割の職員のみ行えます）。"
 
 
@@ -110,6 +117,13 @@ def inbox():
     page = page_arg()
     filter_form = QueueFilterForm(formdata=request.args)
     filter_form.validate()
+    if lane == "operator":  # 設定作業 works to the confirmed start date
+        filter_form.start_from.label.text = "利用開始日（から）"
+        filter_form.start_to.label.text = "利用開始日（まで）"
+        filter_form.sort.choices = [
+            SelectChoice(c.value, "利用開始日" if c.value == "start" else c.label)
+            for c in filter_form.sort.choices
+        ]
     filters = filter_form.filters()
     for name in ("submitted_from", "submitted_to", "start_from", "start_to"):
         if not date_in_range(filters.get(name)):  # e.g. 0001-01-01: ignored, told beside it
@@ -201,12 +215,56 @@ def task(task_id: str):
     try:
         view = open_task(actor, task_id)
     except ServiceError as exc:
-        return refused(exc)
+        holder = task_holder(actor, task_id) if exc.status == 403 else None
+        if holder is None:
+            return refused(exc)
+        # Who holds it and since when, and what the holder or a supervisor can do.
+        choices = staff_choices(holder.lane) if holder.supervisor else []
+        form = ReassignForm()
+        form.offer(choices)
+        return render_template(
+            "staff/task_held.html", holder=holder, LANES=LANES, reassign_form=form
+        ), 403
     if view.task.lane == "applicant":
         return refused(ServiceError(WRONG_PAGE, 403))
+    if view.task.form_key == SetupWorkForm.key:
+        return _setup_work(actor, view)
     if view.task.form_key != ReviewDecisionForm.key:
         return handle_task(task_id, "staff.inbox", staff=True)
     return _review(actor, view)
+
+
+def _setup_work(actor, view):
+    """設定作業: the setup application, the IDs, the dates and the history beside the form."""
+    application = view.application
+    post = request.method == "POST"
+    form = build_form(view.task.form_key, application, view.saved, view.draft, post)
+    done = url_for("staff.inbox", lane="operator")
+    if post and form.validate_on_submit():
+        try:
+            submit_task(actor, view.task.task_id, form.to_task_data())
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return redirect(done)
+        flash(
+            f"申込受付番号 {application.reference_no}：設定作業の完了を登録しました。"
+            "申込者へ作業完了のE-mailを送信します。",
+            "info",
+        )
+        return redirect(done)
+    answers = application.answers or {}
+    return render_template(
+        "tasks/setup_work.html",
+        task=view.task,
+        application=application,
+        form=form,
+        page=task_page(application, view.task.form_key, form),
+        section_editing=False,
+        previous=None,
+        view=view,
+        setup=setup_work(application),
+        setup_sections=[summarize(key, answers[key]) for key in SETUP_SECTIONS if key in answers],
+    ), (422 if post else 200)
 
 
 def _review(actor, view):
