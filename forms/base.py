@@ -12,7 +12,7 @@ from wtforms import BooleanField, FieldList, FormField, SelectMultipleField, Str
 from wtforms.fields import Field
 from wtforms.meta import DefaultMeta
 
-from app.domain.text import bounded_draft, has_control_chars
+from app.domain.text import bounded_draft, has_control_chars, strip_control_chars
 from forms.validators import (
     CONTROL_MESSAGE,
     EMAIL_MESSAGE,
@@ -163,8 +163,22 @@ def refuse_control_chars(form: Any) -> bool:
     return ok
 
 
+def _without_control_chars(form: Any) -> None:
+    """Drop control characters from the fields' data (their raw input is kept for display and
+    for refuse_control_chars): lookups made while a screen is redrawn (事業所コード, 郵便番号)
+    never send NUL to the database."""
+    for field in _leaves(form):
+        if isinstance(field.data, str) and has_control_chars(field.data, multiline=True):
+            field.data = strip_control_chars(field.data, multiline=is_multiline(field))
+
+
 class RefusesControlChars:
-    """Form mixin (before FlaskForm): validation also applies refuse_control_chars()."""
+    """Form mixin (before FlaskForm): validation also applies refuse_control_chars(), and
+    field data never holds control characters (the typed input is redisplayed as sent)."""
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        super().process(*args, **kwargs)  # type: ignore[misc]
+        _without_control_chars(self)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)  # type: ignore[misc]
