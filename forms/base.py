@@ -164,9 +164,9 @@ def refuse_control_chars(form: Any) -> bool:
 
 
 def _without_control_chars(form: Any) -> None:
-    """Drop control characters from the fields' data (their raw input is kept for display and
-    for refuse_control_chars): lookups made while a screen is redrawn (事業所コード, 郵便番号)
-    never send NUL to the database."""
+    """Drop control characters from the fields' data (raw_data keeps them for
+    refuse_control_chars): lookups made while a screen is redrawn (事業所コード, 郵便番号)
+    never send NUL to the database, and the text shown again is the rest of what was typed."""
     for field in _leaves(form):
         if isinstance(field.data, str) and has_control_chars(field.data, multiline=True):
             field.data = strip_control_chars(field.data, multiline=is_multiline(field))
@@ -174,7 +174,7 @@ def _without_control_chars(form: Any) -> None:
 
 class RefusesControlChars:
     """Form mixin (before FlaskForm): validation also applies refuse_control_chars(), and
-    field data never holds control characters (the typed input is redisplayed as sent)."""
+    field data never holds control characters."""
 
     def process(self, *args: Any, **kwargs: Any) -> None:
         super().process(*args, **kwargs)  # type: ignore[misc]
