@@ -51,22 +51,26 @@ def run_due() -> int:
 
 
 def _advance(process_id: str) -> int:
-    version = store.latest_version(current_app.config["MAIN_PROCESS_ID"])
-    if version is None or not _defines(version, process_id):
-        return 0
+    current = now()
+    waiting = db.session.execute(
+        select(HousekeepingInstance.state.is_not(None), HousekeepingInstance.next_timer_at).where(
+            HousekeepingInstance.process_id == process_id
+        )
+    ).first()
+    if waiting is not None and waiting[0] and waiting[1] is not None and waiting[1] > current:
+        return 0  # the common case: one indexed read per pass, no lock
     row = db.session.scalar(
         select(HousekeepingInstance)
         .where(HousekeepingInstance.process_id == process_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    current = now()
     if row is None:
         row = HousekeepingInstance(process_id=process_id)
         db.session.add(row)
         db.session.flush()  # two workers creating it: the second fails here (IntegrityError)
     elif row.state and row.next_timer_at is not None and row.next_timer_at > current:
-        return 0
+        return 0  # another worker advanced it while we waited for the lock
 
     def services(topic: str, properties: dict, data: dict) -> dict | None:
         from app.services.actions import HANDLERS
@@ -81,10 +85,16 @@ def _advance(process_id: str) -> int:
 
     workflow = None
     if row.state and row.version_id is not None:
+        # A running instance finishes on its own version, like an application.
         old = db.session.get(ProcessVersion, row.version_id)
         workflow = runtime.load_workflow(row.state, _spec(old, process_id), services)
         runtime.fire_due_timers(workflow)
     if workflow is None or workflow.completed:
+        version = store.latest_version(current_app.config["MAIN_PROCESS_ID"])
+        if version is None or not _defines(version, process_id):
+            # Not deployed (any more): nothing runs until a version has the diagram again.
+            row.state, row.next_timer_at = None, None
+            return 0
         since = row.last_run_at.isoformat() if row.last_run_at else None
         workflow = runtime.start_workflow(
             _spec(version, process_id), {"last_digest_at": since}, services

@@ -219,3 +219,29 @@ def test_the_digest_diagram_is_in_the_analyst_studio(app, analyst):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'data-element="wait_digest"' in html and 'data-element="send_digest"' in html
+
+
+def test_two_workers_send_the_digest_once(app, client, smtp, clock_at):
+    import threading
+
+    fire_due_timers()
+    submit(client, smtp)
+    clock_at.move_to(at_jst(date(2026, 12, 2)))
+    errors = []
+
+    def work():
+        try:
+            with app.app_context():
+                fire_due_timers()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    fire_due_timers()  # deliver anything a pass left
+    assert sorted(digests(smtp)) == sorted(REVIEWERS)
+    assert len(smtp.by_subject(DIGEST)) == 4
