@@ -29,6 +29,7 @@ from forms.validators import (
     EnglishText,
     Katakana,
     MaxLength,
+    NoControlChars,
     NoMachineDependentChars,
     OfficeCode,
     OnlyIf,
@@ -88,6 +89,8 @@ def _chain(required: bool, when: Mapping[str, Any] | None, *rest: Any) -> list[A
     chain: list[Any] = [OnlyIf(**when)] if when else []
     if required:
         chain.append(Required())
+    # Also on forms that are not built on forms.base (which check every field anyway).
+    chain.append(NoControlChars())
     chain.extend(rest)
     return chain
 

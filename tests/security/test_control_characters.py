@@ -263,3 +263,22 @@ def test_the_queue_search_ignores_control_characters(app):
     response = client.get("/staff/?q=%1B%E2%80%AE")
     assert response.status_code == 200
     assert re.search(MESSAGE, response.get_data(as_text=True))
+
+
+def test_field_factories_refuse_them_on_any_form(app):
+    """Forms outside forms.base (instance administration, operations) use the same fields."""
+    from flask_wtf import FlaskForm
+
+    from forms.fields import text_field, textarea_field
+
+    class Plain(FlaskForm):
+        reason = textarea_field("理由", max_length=100, required=True)
+        title = text_field("件名", required=False)
+
+    with app.test_request_context(method="POST"):
+        data = MultiDict({"reason": "理由\n\x00です", "title": "件名\u202e"})
+        form = Plain(formdata=data, meta={"csrf": False})
+        assert not form.validate()
+        assert form.errors == {"reason": [MESSAGE], "title": [MESSAGE]}
+        ok = Plain(formdata=MultiDict({"reason": "一行目\n\t二行目"}), meta={"csrf": False})
+        assert ok.validate(), ok.errors
