@@ -199,7 +199,19 @@ def _plain_schema(message: str, ids: set[str]) -> str:
         return f"要素 {m[1]} に必須の属性 {m[2]} がありません。"
     if m := re.match(r"Element '([^']+)': Missing child element", text):
         return f"要素 {m[1]} に必要な子要素がありません。"
-    return f"BPMN 2.0 スキーマに合いません: {text}"
+    if m := re.match(
+        r"Element '([^']+)', attribute '([^']+)': '([^']*)' is not a valid value of the "
+        r"atomic type 'xs:(\w+)'",
+        text,
+    ):
+        kind = {"boolean": "true か false", "integer": "整数", "ID": "id", "IDREF": "id の参照"}
+        expected = kind.get(m[4], m[4])
+        return (
+            f"要素 {m[1]} の属性 {m[2]} の値 '{m[3]}' が正しくありません（{expected} で書きます）。"
+        )
+    if m := re.match(r"Element '([^']+)': Character content other than whitespace", text):
+        return f"要素 {m[1]} の中に文字は書けません（子要素だけを置けます）。"
+    return f"BPMN 2.0 スキーマに合いません（原文: {text}）"
 
 
 def _duplicates(procs: list[Process]) -> list[Problem]:
