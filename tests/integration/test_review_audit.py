@@ -85,7 +85,9 @@ def test_notes_are_for_staff_only(app, client, staff_client, smtp):
         f"/staff/applications/{application.id}/notes",
         data={"csrf_token": csrf_token(page), "body": "  "},
     )
-    assert "職員メモを入力してください。" in staff_client.get(empty.location).get_data(as_text=True)
+    # Refused notes are shown again with the message beside the field (not flashed away).
+    assert empty.status_code == 422
+    assert "職員メモを入力してください。" in empty.get_data(as_text=True)
     assert db.session.scalar(select(StaffNote.author)) == "審査 太郎"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "note_added"))
     assert event.actor == "staff:reviewer"
