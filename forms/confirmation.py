@@ -58,6 +58,7 @@ class SetupWorkForm(TaskForm):
 
     key = "setup_work"
     title = "受付・デジタル証明書発行作業"
+    submit_label = "作業完了を登録する"
 
     certificate_issued = checkbox_field("デジタル証明書発行作業を完了しました", required=True)
     note = textarea_field("作業メモ", max_length=2000)

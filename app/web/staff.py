@@ -59,8 +59,8 @@ STAFF_MAY = {
     "notes": ("reviewer", "supervisor", "operator", "administrator"),
     "notice": ("reviewer", "supervisor", "administrator"),
 }
-# What the operator reads on the 設定作業 page: the setup application, the office, the equipment.
-SETUP_SECTIONS = ("system_setup", "entry_office", "entry_equipment")
+# What the operator reads on the 設定作業 page besides the IDs and the shared equipment.
+SETUP_SECTIONS = ("system_setup", "entry_office")
 NOT_YOUR_ROLE = "この操作を行う権限がありません（担当の役割の職員のみ行えます）。"
 
 
