@@ -210,7 +210,7 @@ def inbox(
     ).all()
     more, ids = len(ids) > per_page, ids[:per_page]
     return {
-        "page": Page(_rows(ids), page, per_page, total, more),
+        "page": Page(_rows(ids, lane), page, per_page, total, more),
         "counts": queue_counts(actor, lane),
         "scopes": visible_scopes(actor),
         "now": now(),
@@ -218,7 +218,7 @@ def inbox(
     }
 
 
-def _rows(ids: list[int]) -> list[QueueRow]:
+def _rows(ids: list[int], lane: str) -> list[QueueRow]:
     if not ids:
         return []
     found = db.session.execute(
@@ -231,11 +231,7 @@ def _rows(ids: list[int]) -> list[QueueRow]:
         )
         .join(Application, Application.id == HumanTask.application_id)
         .outerjoin(StaffUser, StaffUser.id == HumanTask.owner_id)
-        .outerjoin(
-            ScheduleEntry,
-            ScheduleEntry.start_date
-            == func.coalesce(Application.confirmed_start_date, Application.wished_start_date),
-        )
+        .outerjoin(ScheduleEntry, ScheduleEntry.start_date == start_column(lane))
         .where(HumanTask.id.in_(ids))
     ).all()
     app_ids = [row[1].id for row in found]
@@ -253,21 +249,27 @@ def _rows(ids: list[int]) -> list[QueueRow]:
             application=row[1],
             owner_name=row[2],
             contract_deadline=row[3],
-            # issue_ids fixed it at approval (timer_dates); the schedule's row before that.
-            setup_deadline=row[1].setup_deadline or row[4],
+            # 設定作業: the one issue_ids fixed at approval (with timer_dates).
+            setup_deadline=(lane == "operator" and row[1].setup_deadline) or row[4],
             returns=returns.get(row[1].id, 0),
             overdue=bool(row[0].due_at and row[0].due_at <= current),
             due_today=bool(row[0].due_at and current < row[0].due_at <= today_end),
             setup_escalated=bool(
                 row[0].lane == "operator" and row[0].state == "ready" and row[1].setup_escalated_at
             ),
-            start_date=row[1].confirmed_start_date or row[1].wished_start_date,
-            start_confirmed=row[1].confirmed_start_date is not None,
+            start_date=_start(row[1], lane),
+            start_confirmed=lane == "operator" and row[1].confirmed_start_date is not None,
             work_due=work_due(row[1].confirmed_start_date),
         )
         for row in found
     }
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _start(application: Application, lane: str) -> date | None:
+    if lane == "operator":
+        return application.confirmed_start_date
+    return application.wished_start_date
 
 
 def work_due(start: date | None) -> datetime | None:
