@@ -95,6 +95,19 @@ def test_reviewer_approves_and_operator_sees_the_confirmed_date_and_setup_applic
     expect(page.locator("ol.timeline")).to_contain_text("審査結果を登録")
     shot(page, "staff_setup_work")
 
+    # Another operator opening the same task is told who holds it and since when.
+    task_url = page.url
+    page.get_by_role("button", name="ログアウト").click()
+    staff_login(page, "reviewer2")
+    page.goto(task_url)
+    expect(page.locator("#held-message")).to_contain_text("審査 太郎さんが担当しています")
+    expect(page.locator("#held-message")).to_contain_text("から）")
+    expect(page.get_by_text("審査責任者に担当者の変更（割当）を依頼してください")).to_be_visible()
+    shot(page, "staff_task_held")
+    page.get_by_role("button", name="ログアウト").click()
+    staff_login(page, "reviewer")
+    page.goto(task_url)
+
     # Completing the work: a confirmation, back on the 設定作業 tab.
     page.get_by_label("デジタル証明書発行作業を完了しました").check()
     page.get_by_role("button", name="作業完了を登録する").click()
