@@ -22,15 +22,14 @@ from app.models import (
     HumanTask,
     ProcessInstance,
     ProcessVersion,
-    StaffUser,
 )
 from app.services import ServiceError
+from app.services.analyst_display import deployer_names, diagram_choices
 from app.services.validation import ROLES
 from app.services.views import STATUS_LABELS
 
 # Lanes are keyed by role in the file; the screen shows the Japanese name only.
 LANE_LABELS = dict(ROLES)
-DEPLOYERS = {"cli": "コマンドライン", "system": "システム（起動時の配備）"}
 STAGE_KINDS = frozenset({"callActivity", "userTask", "subProcess", "serviceTask"})
 STEP_KINDS = frozenset({"callActivity", "userTask", "subProcess"})
 ENDED = ("rejected", "cancelled", "expired", "withdrawn")
@@ -66,26 +65,6 @@ def jst(value: str | datetime | None) -> str:
         return ""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
     return f"{when.astimezone(JST):%Y/%m/%d %H:%M}"
-
-
-def deployer_names(labels: set[str]) -> dict[str, str]:
-    """Who deployed, as people read it: the staff member's name, or 「コマンドライン」."""
-    logins = {label.partition(":")[2] for label in labels if label.startswith("staff:")}
-    names = dict(
-        db.session.execute(
-            select(StaffUser.login, StaffUser.name).where(StaffUser.login.in_(logins))
-        ).all()
-        if logins
-        else []
-    )
-    result = {}
-    for label in labels:
-        kind, _, login = label.partition(":")
-        if kind == "staff":
-            result[label] = names.get(login) or f"職員 {login}"
-        else:
-            result[label] = DEPLOYERS.get(label, label)
-    return result
 
 
 def versions() -> list[dict]:
@@ -194,17 +173,6 @@ def svg(
         return Markup(render(files, process_id, overlay, prefix, diagram))
     except (RenderError, XmlError):
         return Markup('<p class="notice warn">この図には表示用の情報（BPMN DI）がありません。</p>')
-
-
-def diagram_choices(
-    files: dict[str, str], process_id: str, chosen: str | None
-) -> tuple[list[tuple[str, str]], str | None]:
-    """The diagrams (BPMNDiagram) that show the process, as (id, name), and the one to draw:
-    a file can hold several (e.g. a collapsed sub-process drawn apart)."""
-    refs = [r for r in diagrams(files) if process_id in r.processes]
-    ids = [r.diagram for r in refs]
-    current = chosen if chosen in ids else next((r.diagram for r in refs if r.primary), None)
-    return [(r.diagram, r.name) for r in refs], current or (ids[0] if ids else None)
 
 
 def version_page(
@@ -329,7 +297,12 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
     return {"rows": result, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
 
 
-def instance_page(application_id: int, process_id: str | None, link_for: LinkFor | None) -> dict:
+def instance_page(
+    application_id: int,
+    process_id: str | None,
+    link_for: LinkFor | None,
+    diagram: str | None = None,
+) -> dict:
     """One application: its diagram with overlay, where it stands, its data and its history."""
     application = db.session.get(Application, application_id)
     if application is None or application.instance is None:
@@ -358,6 +331,7 @@ def instance_page(application_id: int, process_id: str | None, link_for: LinkFor
             if node is not None and state in ("active", "waiting"):
                 process_name = procs[pid].name or pid
                 positions.append((pid, process_name, node.label, state, jst(due)))
+    choices, current = diagram_choices(version.files, process_id, diagram)
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.application_id == application.id)
@@ -372,7 +346,9 @@ def instance_page(application_id: int, process_id: str | None, link_for: LinkFor
         "version": version,
         "process_id": process_id,
         "tabs": [(p.id, p.name or p.id) for p in ordered(version) if p.id in states],
-        "diagram": svg(version.files, process_id, overlay),
+        "diagram_choices": choices,
+        "diagram_id": current,
+        "diagram": svg(version.files, process_id, overlay, diagram=current),
         "positions": positions,
         "events": events,
         "tasks": tasks,

@@ -169,7 +169,9 @@ def application(application_id: int):
         return url_for("analyst.application", application_id=application_id, process=process_id)
 
     try:
-        data = instance_page(application_id, request.args.get("process"), link)
+        data = instance_page(
+            application_id, request.args.get("process"), link, request.args.get("diagram")
+        )
     except ServiceError as exc:
         return refused(exc)
     return render_template("analyst/application.html", **data)

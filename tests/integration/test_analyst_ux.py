@@ -257,3 +257,20 @@ def test_a_file_with_several_diagrams_offers_a_picker_on_the_version_page(app, a
     # the repository's files have one diagram each: no picker
     page = analyst.get(f"/analyst/versions/{version.id}").get_data(as_text=True)
     assert "diagram-picker" not in page
+
+
+def test_the_application_page_offers_the_same_picker(app, smtp, analyst):
+    files = read_directory(BPMN_DIR)
+    fixture = BPMN_DIR.parent / "tests" / "fixtures" / "bpmn" / "bpmnio_fidelity.bpmn"
+    text = fixture.read_text(encoding="utf-8").replace("bpmn:businessRuleTask", "bpmn:task")
+    files["bpmnio_fidelity.bpmn"] = text
+    deploy_files(files, "test")
+    db.session.commit()
+    signup(app.test_client(), smtp)
+    application = db.session.scalar(select(Application))
+    base = f"/analyst/applications/{application.id}?process=fidelity"
+    tree = lxml_html.fromstring(analyst.get(base).get_data(as_text=True))
+    picks = tree.xpath('//nav[contains(@class, "diagram-picker")]//a')
+    assert [a.get("data-diagram") for a in picks] == ["BPMNDiagram_main", "BPMNDiagram_sub"]
+    page = analyst.get(picks[1].get("href")).get_data(as_text=True)
+    assert 'data-element="inner_task"' in page
