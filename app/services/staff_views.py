@@ -336,7 +336,7 @@ def _detail(event: AuditEvent) -> str:
     if event.action == "review_decided":
         text = DECISIONS.get(d.get("decision"), d.get("decision") or "")
         if d.get("confirmed_start_date"):
-            text += f"（利用開始日 {d['confirmed_start_date']}{'・希望日から変更' if d.get('date_changed') else ''}）"
+            text += f"（利用開始日 {_day(d['confirmed_start_date'])}{'・希望日から変更' if d.get('date_changed') else ''}）"
         if d.get("comments"):
             text += f"（指摘 {d['comments']}件）"
         return text
@@ -353,6 +353,15 @@ def _detail(event: AuditEvent) -> str:
     if event.action == "clock_moved":
         return f"+{timedelta(seconds=d.get('by_seconds') or 0)}"
     return str(d.get("title") or d.get("timer") or d.get("form") or d.get("task") or "")
+
+
+def _day(iso: str) -> str:
+    """2026-12-14 → 2026年12月14日（月） (as the pages write dates); other text unchanged."""
+    try:
+        d = date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    return f"{d.year}年{d.month}月{d.day}日（{'月火水木金土日'[d.weekday()]}）"
 
 
 def timeline(application: Application) -> list[TimelineItem]:

@@ -136,6 +136,8 @@ def test_setup_work_page_shows_what_the_operator_needs(app, smtp):
     # The history is the staff page's timeline, on this page.
     assert "履歴（タイムライン）" in html
     assert "審査結果を登録" in html and "差戻し" in html and "担当した" in html
+    day = f"{confirmed.year}年{confirmed.month}月{confirmed.day}日"
+    assert f"承認（利用開始日 {day}" in html and confirmed.isoformat() not in html
     assert html.count('class="timeline"') == 1
     # And still the form.
     assert 'name="certificate_issued"' in html and 'name="note"' in html
