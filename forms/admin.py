@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,11 +16,19 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.domain.customs import CUSTOMS_OFFICES, PREFECTURES
-from app.domain.text import is_valid_email, normalize_ascii
+from app.domain.text import has_control_chars, is_valid_email, normalize_ascii
 from app.models import STAFF_ROLES
 from forms.base import SafeForm
 
@@ -85,10 +94,37 @@ class ScheduleEntryForm(AdminForm):
         return ok
 
 
+def _csv_without_control_chars(form: Any, field: Any) -> None:
+    """No NUL, ESC, bidi override ... in any cell: they would reach the database, mails, PDFs.
+
+    Reads at most CSV_MAX_BYTES (a larger file is refused by the route) and rewinds."""
+    stream = getattr(field.data, "stream", None)
+    if stream is None:
+        return
+    limit = int(current_app.config.get("CSV_MAX_BYTES", 2 * 1024 * 1024))
+    raw = stream.read(limit + 1)
+    stream.seek(0)
+    if len(raw) > limit:
+        return
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return  # the import names the encoding problem
+    for number, line in enumerate(text.split("\n"), start=1):
+        if has_control_chars(line, multiline=True):
+            raise StopValidation(
+                f"CSVファイルの{number}行目に使用できない制御文字が含まれています。"
+            )
+
+
 class CsvImportForm(AdminForm):
     """A CSV file (UTF-8 or Shift_JIS)."""
 
-    file = FileField("CSVファイル", [_required("CSVファイル", "選択")])
+    file = FileField("CSVファイル", [_required("CSVファイル", "選択"), _csv_without_control_chars])
 
 
 class CalendarDayForm(AdminForm):

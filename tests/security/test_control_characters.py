@@ -282,3 +282,23 @@ def test_field_factories_refuse_them_on_any_form(app):
         assert form.errors == {"reason": [MESSAGE], "title": [MESSAGE]}
         ok = Plain(formdata=MultiDict({"reason": "一行目\n\t二行目"}), meta={"csrf": False})
         assert ok.validate(), ok.errors
+
+
+@pytest.mark.parametrize("ch", ["\x00", "\x1c", "\u202e"])
+def test_csv_imports_refuse_them_naming_the_line(app, ch):
+    from io import BytesIO
+
+    client = app.test_client()
+    staff_login(client, "admin", "admin-pass")
+    token = csrf_token(client.get("/admin/offices").get_data(as_text=True))
+    csv = f"NAC901,検証商事,,本社,,,,,\nNAC902,検証{ch}物産,,本社,,,,,\n".encode()
+    response = client.post(
+        "/admin/offices/import",
+        data={"csrf_token": token, "file": (BytesIO(csv), "offices.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "CSVファイルの2行目に使用できない制御文字が含まれています。" in response.get_data(
+        as_text=True
+    )
+    assert db.session.get(Office, "NAC901") is None
