@@ -44,6 +44,19 @@ def context_for(attack: str) -> dict:
         "resubmission": True,
         "reason": attack,
         "data": {"provisional_expires_at": datetime(2026, 12, 3, 1, 0, tzinfo=UTC)},
+        # reviewer_digest: the listed applications' company names were typed by applicants
+        "reviewer": {"name": "審査 太郎"},
+        "new": [
+            {
+                "reference_no": "26000001",
+                "company_name": f"{attack}株式会社",
+                "due_at": datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+            }
+        ],
+        "new_count": 1,
+        "overdue": [],
+        "overdue_count": 0,
+        "today": datetime(2026, 12, 2, 0, 1, tzinfo=UTC),
     }
 
 
