@@ -65,10 +65,13 @@ def where_failed(exc: BaseException) -> tuple[str | None, str | None]:
 
 
 def _describe(exc: BaseException) -> tuple[str, str]:
+    """The original error (the engine wraps a handler's error in its own); its message."""
     cause = exc.__cause__ or getattr(exc, "exception", None)
     error = cause if isinstance(cause, BaseException) else exc
-    message = str(exc) if error is exc else f"{error} ({type(exc).__name__}: {exc})"
-    return type(error).__name__[:200], message[:4000] or type(error).__name__
+    message = str(error) or type(error).__name__
+    if error is not exc and message not in str(exc):
+        message = f"{exc}: {message}"  # e.g. the expression the engine was evaluating
+    return type(error).__name__[:200], message[:4000]
 
 
 def record_failure(application_id: int, exc: BaseException, source: str) -> Incident | None:
