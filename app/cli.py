@@ -20,12 +20,16 @@ dev_cli = AppGroup("dev", help="Development helpers.")
 
 @workflow_cli.command("tick")
 def tick() -> None:
-    """Fire all due timers once and exit."""
+    """One worker pass: fire all due timers, deliver due mail, and exit."""
     from app.services.clock import load_offset
-    from app.services.timers import fire_due_timers
+    from app.services.timers import worker_pass
 
     load_offset()
-    click.echo(f"advanced {fire_due_timers()} application(s)")
+    result = worker_pass()
+    click.echo(
+        f"advanced {result.advanced} application(s), {len(result.failed)} incident(s), "
+        f"{result.mails_sent} mail(s) sent"
+    )
 
 
 @workflow_cli.command("worker")
