@@ -6,7 +6,6 @@ from typing import Any, Self
 
 from wtforms import StringField
 from wtforms.fields import Field
-from wtforms.validators import ValidationError
 
 from app.domain.banks import BANKS
 from app.domain.customs import PREFECTURES
@@ -33,6 +32,7 @@ OTHER_ADDRESS = {"bulk": "no", "address_mode": "other"}
 DEBIT = {"payment": "debit"}
 SAME_ACCOUNT = {"payment": "debit", "same_account": "yes"}
 TRANSFER = {"payment": "transfer"}
+DUPLICATE_EMAIL_MESSAGE = "同じE-mailが重複しています。"
 
 
 class EntryBillingForm(TaskForm):
@@ -97,10 +97,17 @@ class EntryBillingForm(TaskForm):
         return self
 
     def validate_emails(self, field: Field) -> None:
-        """The same address twice is a typing slip."""
-        addresses = [entry.data for entry in field.entries if entry.data]
-        if len(set(addresses)) != len(addresses):
-            raise ValidationError("同じE-mailが重複しています。")
+        """The same address twice is a typing slip: said beside the repeated box only."""
+        seen: set[str] = set()
+        for entry in field.entries:
+            if entry.data and entry.data in seen and not entry.errors:
+                entry.errors = [DUPLICATE_EMAIL_MESSAGE]
+            seen.add(entry.data)
+        if any(entry.errors for entry in field.entries):
+            # FieldList.validate reports failure from its own errors: keep them per entry.
+            field.errors[:] = [list(entry.errors) for entry in field.entries] + [
+                e for e in field.errors if isinstance(e, str)
+            ]
 
     def validate_bulk_billing_code(self, field: Field) -> None:
         """一括請求: 請求先コード or 事業所コード, not both."""

@@ -100,7 +100,10 @@ def test_billing_offers_five_numbered_emails_and_refuses_duplicates(app: Flask) 
     form = posted(app, EntryBillingForm, {"emails-0": "a@example.jp", "emails-1": "a@example.jp"})
     form.validate()
     assert [e.label.text for e in form.emails.entries] == [f"E-mail{i}" for i in range(1, 6)]
-    assert "同じE-mailが重複しています。" in form.emails.errors
+    # Beside the repeated box only (the first one is right), and the form fails.
+    assert form.emails.entries[1].errors == ["同じE-mailが重複しています。"]
+    assert form.emails.entries[0].errors == []
+    assert not form.validate()
 
 
 def test_manager_fax_duplicates_and_no_fax(app: Flask) -> None:
