@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.domain.schedule import JST
 from app.extensions import db
 from app.models import AuditEvent
+from app.security import decrypt
 from app.services.timers import fire_due_timers
 from tests.helpers import complete_applicant_tasks, login, review, signup, staff_login
 from tests.integration.test_applicant_screens import only_application
@@ -116,7 +117,7 @@ def test_home_shows_status_next_action_deadlines_and_news(app, client, staff_cli
 def test_id_notice_shows_ids_as_code_and_number_and_records_every_view(
     app, client, staff_client, smtp, clock_at
 ):
-    credentials = submitted(client, smtp)
+    submitted(client, smtp)
     staff_login(staff_client)
     review(
         staff_client,
@@ -135,9 +136,14 @@ def test_id_notice_shows_ids_as_code_and_number_and_records_every_view(
         select(AuditEvent).where(AuditEvent.action == "id_notice_viewed")
     ).all()
     assert len(views) == 2 and all(v.detail["passwords_shown"] for v in views)
+    # File the setup application (or the deadline cancels it); after the 利用開始日 the
+    # 仮ログインID is closed, so the applicant comes back with the 事業所コード.
+    complete_applicant_tasks(client)
+    office = next(c for c in only_application().credentials if c.kind == "office")
+    office_login = (office.office_code, decrypt(office.password_encrypted))
     clock_at.move_to(datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=JST))
     fire_due_timers()
-    login(client, *credentials)
+    login(client, *office_login)
     page = client.get("/application/notice").get_data(as_text=True)
     assert "（表示できません）" in page and f"{user.user_code} {user.identifier}" in page
     db.session.expire_all()
