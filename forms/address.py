@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
+
+from wtforms import StringField
+from wtforms.form import Form
+from wtforms.validators import ValidationError
 
 from app.domain.customs import customs_for_prefecture
 from app.domain.postal import PostalAddress, lookup_postal_code
-from forms.validators import POSTAL_CODE_MESSAGE, digits_filter
+from app.domain.text import to_katakana
+from forms.fields import _chain
+from forms.validators import POSTAL_CODE_MESSAGE, MaxLength, digits_filter
+
+ADDRESS_KANA_MESSAGE = (
+    "全角カタカナと数字で入力してください（例：カナガワケン…ホリカワチョウ９９９）。"
+)
+# Katakana, ー, ・, full-width spaces, full-width digits and the full-width hyphen (1－2－3).
+_ADDRESS_KANA_RE = re.compile("[\u30a1-\u30f6\u30fb\u30fc\u30fd\u30fe\u3000\uff10-\uff19\uff0d]+")
+_WIDE = str.maketrans({**{str(d): chr(0xFF10 + d) for d in range(10)}, "-": "\uff0d"})
 
 NOT_FOUND_MESSAGE = (
     "郵便番号「{code}」に該当する住所が見つかりません。"
@@ -91,3 +106,42 @@ def fill_from_postal_code(form: Any, postal_name: str) -> bool:
             _set(form, targets.get(key), payload["romaji"][index])
     form.page_message = payload["message"]
     return True
+
+
+# --- 住所（カナ）: katakana with the house numbers, as the manual's own example -----------------
+
+
+def address_kana_filter(value: Any) -> str:
+    """Katakana as kana_field does, and half-width digits and hyphens made full-width.
+
+    「ﾎﾘｶﾜﾁｮｳ999 ﾅｯｸｽﾀﾜｰ1ｶｲ」 becomes 「ホリカワチョウ９９９　ナックスタワー１カイ」.
+    """
+    return "" if value is None else to_katakana(str(value)).translate(_WIDE)
+
+
+def is_address_kana(value: str) -> bool:
+    """True when value is only katakana, full-width digits, －, ー, ・ and full-width spaces."""
+    return bool(value.strip()) and _ADDRESS_KANA_RE.fullmatch(value) is not None
+
+
+class AddressKana:
+    """住所（カナ）: katakana and digits (after address_kana_filter)."""
+
+    def __call__(self, form: Form, field: Any) -> None:
+        if field.data and not is_address_kana(field.data):
+            raise ValidationError(ADDRESS_KANA_MESSAGE)
+
+
+def address_kana_field(
+    label: str = "住所（カナ）",
+    *,
+    required: bool = True,
+    when: Mapping[str, Any] | None = None,
+    max_length: int = 200,
+) -> StringField:
+    """住所（カナ）: full-width katakana and digits; hiragana, half-width kana and digits widened."""
+    return StringField(
+        label,
+        _chain(required, when, MaxLength(max_length), AddressKana()),
+        filters=[address_kana_filter],
+    )

@@ -22,7 +22,7 @@ class IssuanceConfirmForm(TaskForm):
 
 
 class SystemSetupForm(TaskForm):
-    """システム設定の申込: English names and address (ASCII letters, digits, . , - ' & ( ) /)."""
+    """システム設定の申込: English names and address, all mandatory (ASCII letters, digits, . , - ' & ( ) /)."""
 
     key = "system_setup"
     title = "システム設定の申込"
@@ -30,27 +30,25 @@ class SystemSetupForm(TaskForm):
 
     change_all_offices = checkbox_field(
         CHANGE_ALL_OFFICES,
-        description="企業名（英）を入力する場合は、チェックが必要です。",
+        description="企業名（英）は必須です。入力するには、このチェックが必要です。",
     )
-    company_name_en = english_field("企業名（英）", required=False)
+    company_name_en = english_field("企業名（英）")
     office_name_en = english_field("事業所名（英）")
     postal_code = postal_code_field("郵便番号")
     address_en1 = english_field("住所（英）1")
-    address_en2 = english_field("住所（英）2", required=False)
-    address_en3 = english_field("住所（英）3", required=False)
+    address_en2 = english_field("住所（英）2")
+    address_en3 = english_field("住所（英）3")
     contact_name_en = english_field("担当者名（英）")
     postal_lookups = {
         "postal_code": {"en1": "address_en1", "en2": "address_en2", "en3": "address_en3"}
     }
 
     def validate_company_name_en(self, field: Field) -> None:
-        """企業名（英） changes every office of the company: only with the check box."""
+        """企業名（英） (mandatory, SPEC stage 6) changes every office: only with the check box."""
         if field.data and not self.change_all_offices.data:
             raise ValidationError(
                 f"企業名（英）を入力するには「{CHANGE_ALL_OFFICES}」にチェックしてください。"
             )
-        if not field.data and self.change_all_offices.data:
-            raise ValidationError("企業名（英）を入力してください。")
 
 
 class SetupWorkForm(TaskForm):

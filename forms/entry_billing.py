@@ -9,6 +9,7 @@ from wtforms.fields import Field
 
 from app.domain.banks import BANKS
 from app.domain.customs import PREFECTURES
+from forms.address import address_kana_field
 from forms.base import TaskForm
 from forms.fields import (
     SAME_OR_OTHER_OFFICE,
@@ -65,7 +66,7 @@ class EntryBillingForm(TaskForm):
     prefecture = select_field("都道府県", PREFECTURES, when=OTHER_ADDRESS)
     city = text_field("市区町村", when=OTHER_ADDRESS)
     street = text_field("番地・建物", when=OTHER_ADDRESS)
-    address_kana = kana_field("住所（カナ）", when=OTHER_ADDRESS, max_length=200)
+    address_kana = address_kana_field(when=OTHER_ADDRESS)
 
     contact_name = text_field("氏名", max_length=60)
     contact_kana = kana_field("氏名（カナ）")

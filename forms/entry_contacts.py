@@ -8,6 +8,7 @@ from wtforms.fields import Field
 from wtforms.validators import ValidationError
 
 from app.domain.customs import CUSTOMS_OFFICES, PREFECTURES, customs_for_prefecture
+from forms.address import address_kana_field
 from forms.base import TaskForm
 from forms.fields import (
     OTHER_BELOW,
@@ -56,7 +57,7 @@ class EntryOfficeForm(TaskForm):
     prefecture = select_field("都道府県", PREFECTURES)
     city = text_field("市区町村")
     street = text_field("番地・建物", description=STREET_HINT)
-    address_kana = kana_field("住所（カナ）", max_length=200)
+    address_kana = address_kana_field()
     phone = phone_field("電話番号")
     fax = phone_field("FAX番号", required=False)
     customs = select_field("管轄税関", CUSTOMS_OFFICES)
@@ -103,7 +104,7 @@ class EntryContractorForm(TaskForm):
     prefecture = select_field("都道府県", PREFECTURES, when=OTHER_ADDRESS)
     city = text_field("市区町村", when=OTHER_ADDRESS)
     street = text_field("番地・建物", when=OTHER_ADDRESS, description=STREET_HINT)
-    address_kana = kana_field("住所（カナ）", when=OTHER_ADDRESS, max_length=200)
+    address_kana = address_kana_field(when=OTHER_ADDRESS)
     postal_lookups = {
         "postal_code": {
             "prefecture": "prefecture",

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 PLANS: dict[str, str] = {"A": "基本＋従量", "B": "従量のみ"}
-BASE_FEE_PER_UNIT = 5_000
+# プランA: 基本料金 per terminal (1端末ごと) and month, whether or not it is used (the manual).
+BASE_FEE_PER_TERMINAL = 5_000
 PAID_STATISTICS_FEE = 1_000
 BONDED_STORAGE_FEE = 1_000
 ESTIMATE_NOTE = "従量料金は別途（税抜）"
@@ -16,26 +17,19 @@ def _rows(user_code: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list(user_code.get("rows") or [])
 
 
-def _identifier_count(row: Mapping[str, Any]) -> int:
-    try:
-        return max(int(row.get("identifier_count") or 0), 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def monthly_estimate(plan: str, user_codes: Iterable[Mapping[str, Any]]) -> dict[str, int | str]:
+def monthly_estimate(
+    plan: str, user_codes: Iterable[Mapping[str, Any]], terminals: int = 1
+) -> dict[str, int | str]:
     """Return {'base', 'options', 'total', 'note'} in yen per month for plan and user codes.
 
-    Plan A costs 5,000 yen per 識別番号 (unit); 管理統計資料（有料分） and 保税管理資料保存サービス
-    cost 1,000 yen each per 利用者コード that has any row asking for them.
+    Plan A costs 5,000 yen per terminal (1端末ごと, as the manual says; not per 識別番号);
+    管理統計資料（有料分） and 保税管理資料保存サービス cost 1,000 yen each per 利用者コード that
+    has any row asking for them.
     """
     if plan not in PLANS:
         raise ValueError(f"unknown plan: {plan!r}")
     codes = list(user_codes)
-    base = 0
-    if plan == "A":
-        units = sum(_identifier_count(row) for code in codes for row in _rows(code))
-        base = BASE_FEE_PER_UNIT * units
+    base = BASE_FEE_PER_TERMINAL * max(int(terminals), 0) if plan == "A" else 0
     options = 0
     for code in codes:
         rows = _rows(code)

@@ -95,10 +95,8 @@ def task_page(app: Application, form_key: str, form=None) -> dict:
         page["schedule"] = schedule_table(app)
     elif form_key == "entry_plan":
         codes = group_user_codes(app.answer("entry_user_codes").get("rows") or [])
-        page["estimates"] = {plan: monthly_estimate(plan, codes) for plan in PLANS}
-        page["units"] = sum(
-            int(row.get("identifier_count") or 0) for code in codes for row in code["rows"]
-        )
+        # 基本料金 is per terminal (1端末ごと): the estimate is for one shared terminal.
+        page["estimates"] = {plan: monthly_estimate(plan, codes, terminals=1) for plan in PLANS}
     elif form_key == "entry_equipment":
         code = getattr(getattr(form, "owner_office_code", None), "data", None)
         page["owner"] = reference.office_as_dict(code) if code else None

@@ -209,8 +209,9 @@ def test_owning_office_of_another_company_says_joint_use_and_offers_the_fix(app,
 def test_plan_screen_estimates_the_monthly_fee_from_the_codes(app, client, smtp):
     url, _ = at_screen(client, smtp, "entry_plan")
     html = client.get(url).get_data(as_text=True)
-    # ANSWERS: one code, 識別番号数 2, no paid options: プランA 10,000円, プランB 0円.
-    assert re.search(r"プランA</th><td>10,000円</td><td>0円</td><td><strong>10,000円", html)
+    # ANSWERS: one code, 識別番号数 2, no paid options; the base fee is 1端末ごと (one
+    # terminal), not per 識別番号: プランA 5,000円, プランB 0円.
+    assert re.search(r"プランA</th><td>5,000円</td><td>0円</td><td><strong>5,000円", html)
     assert re.search(r"プランB</th><td>0円</td>", html)
 
 

@@ -13,15 +13,18 @@ def test_plans() -> None:
     assert PLANS == {"A": "基本＋従量", "B": "従量のみ"}
 
 
-def test_plan_a_charges_base_fee_per_identifier() -> None:
+def test_plan_a_charges_base_fee_per_terminal_not_per_identifier() -> None:
+    """The manual: プランA costs 5,000 yen a month 1端末ごと; four 識別番号 change nothing."""
     codes = [{"rows": [row(1), row(2)]}, {"rows": [row(1)]}]
     estimate = monthly_estimate("A", codes)
     assert estimate == {
-        "base": 20_000,
+        "base": 5_000,
         "options": 0,
-        "total": 20_000,
+        "total": 5_000,
         "note": "従量料金は別途（税抜）",
     }
+    assert monthly_estimate("A", codes, terminals=3)["base"] == 15_000
+    assert monthly_estimate("B", codes, terminals=3)["base"] == 0
 
 
 def test_plan_b_has_no_base_fee() -> None:
@@ -38,10 +41,10 @@ def test_options_are_charged_once_per_user_code() -> None:
     estimate = monthly_estimate("B", codes)
     assert estimate["options"] == 3_000
     estimate = monthly_estimate("A", codes)
-    assert (estimate["base"], estimate["options"], estimate["total"]) == (20_000, 3_000, 23_000)
+    assert (estimate["base"], estimate["options"], estimate["total"]) == (5_000, 3_000, 8_000)
 
 
 def test_empty_and_unknown_plan() -> None:
-    assert monthly_estimate("A", [])["total"] == 0
+    assert monthly_estimate("A", [], terminals=0)["total"] == 0
     with pytest.raises(ValueError):
         monthly_estimate("C", [])

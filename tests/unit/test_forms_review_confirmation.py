@@ -12,6 +12,8 @@ from forms.review import ReviewDecisionForm
 
 SCHEDULE = {"schedule_dates": ["2025-04-01", "2025-04-07", "2025-04-14"]}
 SETUP = {
+    "change_all_offices": "y",
+    "company_name_en": "NACCS SYSTEM CO.,LTD.",
     "office_name_en": "HONSHA",
     "postal_code": "210-0005",
     "address_en1": "KANAGAWA KEN",
@@ -94,7 +96,8 @@ def test_system_setup_happy_path_keeps_english_as_typed(app: Flask) -> None:
     assert data["postal_code"] == "2100005"
     assert data["address_en3"] == "HORIKAWA CYO 999"
     assert data["contact_name_en"] == "I.KONSAI"
-    assert data["change_all_offices"] is False and data["company_name_en"] == ""
+    assert data["change_all_offices"] is True
+    assert data["company_name_en"] == "NACCS SYSTEM CO.,LTD."
     lower = submit(app, SystemSetupForm, dict(SETUP, office_name_en="Honsha (Main) & Co/1"))
     assert lower.errors == {}
     assert lower.to_task_data()["office_name_en"] == "Honsha (Main) & Co/1"
@@ -109,18 +112,25 @@ def test_system_setup_english_only(app: Flask) -> None:
 
 
 def test_system_setup_company_name_needs_the_checkbox(app: Flask) -> None:
-    form = submit(app, SystemSetupForm, dict(SETUP, company_name_en="NACCS SYSTEM CO.,LTD."))
+    unchecked = {k: v for k, v in SETUP.items() if k != "change_all_offices"}
+    form = submit(app, SystemSetupForm, unchecked)
     assert form.errors == {
         "company_name_en": [
             "企業名（英）を入力するには「同一企業の全事業所情報を変更します」にチェックしてください。"
         ]
     }
-    posted = dict(SETUP, company_name_en="NACCS SYSTEM CO.,LTD.", change_all_offices="y")
-    checked = submit(app, SystemSetupForm, posted)
+    checked = submit(app, SystemSetupForm, SETUP)
     assert checked.errors == {}
     assert checked.to_task_data()["company_name_en"] == "NACCS SYSTEM CO.,LTD."
-    empty = submit(app, SystemSetupForm, dict(SETUP, change_all_offices="y"))
-    assert empty.errors == {"company_name_en": ["企業名（英）を入力してください。"]}
+
+
+def test_system_setup_every_english_entry_is_mandatory(app: Flask) -> None:
+    """SPEC stage 6: 企業名（英）, 事業所名（英）, 住所（英） in three lines and 担当者名（英）."""
+    names = ("company_name_en", "office_name_en", "address_en1", "address_en2", "address_en3")
+    form = submit(app, SystemSetupForm, {"change_all_offices": "y", "postal_code": "2100005"})
+    assert set(form.errors) == {*names, "contact_name_en"}
+    assert form.errors["company_name_en"] == ["企業名（英）を入力してください。"]
+    assert form.errors["address_en3"] == ["住所（英）3を入力してください。"]
 
 
 def test_setup_work(app: Flask) -> None:

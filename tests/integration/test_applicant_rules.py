@@ -1,0 +1,135 @@
+"""Rules as the manual says them (issue 11, item 4): 住所（カナ） with digits, login IDs typed
+in full-width, mandatory English entries, プランA's base fee 1端末ごと."""
+
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Application, IssuedCredential
+from app.security import decrypt
+from tests.helpers import (
+    ANSWERS,
+    FORM_KEY,
+    complete_applicant_tasks,
+    csrf_token,
+    login,
+    next_task_url,
+    post_page,
+    review,
+    signup,
+    staff_login,
+)
+
+WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def only_application() -> Application:
+    db.session.expire_all()
+    return db.session.scalars(select(Application)).one()
+
+
+def test_address_kana_accepts_the_manuals_example_with_digits(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_office")
+    url = next_task_url(client)
+    manual = "カナガワケンカワサキシサイワイクホリカワチョウ９９９　ナックスタワー１カイ"
+    office = dict(ANSWERS["entry_office"], address_kana=manual)
+    response = post_page(client, url, office)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert only_application().answer("entry_office")["address_kana"] == manual
+
+
+def test_address_kana_half_width_digits_and_kana_are_widened(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_office")
+    url = next_task_url(client)
+    typed = "ｶﾅｶﾞﾜｹﾝｶﾜｻｷｼｻｲﾜｲｸﾎﾘｶﾜﾁｮｳ999 ﾅｯｸｽﾀﾜｰ1ｶｲ 2-3"
+    response = post_page(client, url, dict(ANSWERS["entry_office"], address_kana=typed))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    stored = only_application().answer("entry_office")["address_kana"]
+    assert (
+        stored
+        == "カナガワケンカワサキシサイワイクホリカワチョウ９９９　ナックスタワー１カイ　２－３"
+    )
+
+
+def test_address_kana_still_refuses_kanji(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_office")
+    url = next_task_url(client)
+    response = post_page(client, url, dict(ANSWERS["entry_office"], address_kana="堀川町９９９"))
+    assert response.status_code in (200, 422)
+    assert "全角カタカナと数字で入力してください" in response.get_data(as_text=True)
+
+
+def test_login_ids_typed_in_full_width_digits_are_normalised(client, smtp) -> None:
+    login_id, password = signup(client, smtp)
+    response = login(client, login_id.translate(WIDE), password)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    assert client.get("/home").status_code == 200
+
+
+def test_office_code_login_in_full_width(client, staff_client, smtp) -> None:
+    """After issuance the 事業所コード (NAC555 …) typed as ＮＡＣ５５５ logs in too."""
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    application = only_application()
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    office = db.session.scalars(
+        select(IssuedCredential).where(
+            IssuedCredential.application_id == application.id, IssuedCredential.kind == "office"
+        )
+    ).one()
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in office.office_code.lower())  # ｎａｃ５５５
+    fresh = client.application.test_client()
+    response = login(fresh, wide, decrypt(office.password_encrypted))
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+
+
+def test_staff_login_in_full_width(staff_client) -> None:
+    page = staff_client.get("/staff/login")
+    response = staff_client.post(
+        "/staff/login",
+        data={
+            "login": "ｒｅｖｉｅｗｅｒ",
+            "password": "reviewer-pass",
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+
+
+def test_english_entries_are_mandatory_on_system_setup(client, staff_client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    application = only_application()
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    complete_applicant_tasks(client, stop_at="system_setup")
+    url = next_task_url(client)
+    assert FORM_KEY.search(client.get(url).get_data(as_text=True)).group(1) == "system_setup"
+    without = {
+        k: v
+        for k, v in ANSWERS["system_setup"].items()
+        if k not in ("company_name_en", "change_all_offices", "address_en3")
+    }
+    response = post_page(client, url, without)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (200, 422)
+    assert "企業名（英）を入力してください。" in html
+    assert "住所（英）3を入力してください。" in html
+    response = post_page(client, url, ANSWERS["system_setup"])
+    assert response.status_code == 302
+
+
+def test_plan_page_says_base_fee_per_terminal(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_plan")  # two 識別番号 were set
+    html = client.get(next_task_url(client)).get_data(as_text=True)
+    assert "1端末ごとに基本料金" in html
+    estimate = re.search(r'<table class="list estimate">.*?</table>', html, re.S).group(0)
+    assert "<td>5,000円</td>" in estimate  # one terminal, not 2 × 5,000
+    assert "10,000円" not in estimate
+    assert "プランＡ" not in html and "プランＢ" not in html
