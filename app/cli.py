@@ -58,14 +58,16 @@ def run_worker_loop(interval: float, stop: threading.Event, max_passes: int | No
     (database gone, SMTP down, anything) is logged; the session is thrown away (a fresh
     connection next time) and the wait doubles up to a minute until a pass succeeds."""
     from app.services.clock import load_offset
+    from app.services.health import default_worker_id, record_worker_pass
     from app.services.timers import worker_pass
 
+    worker_id = default_worker_id()
     failures = passes = 0
     while not stop.is_set():
         try:
             load_offset()
             result = worker_pass(should_stop=stop.is_set)
-            # (observability: record_worker_pass(result) goes here)
+            record_worker_pass(worker_id, result.seconds, result.lag_seconds, interval)
             if result.advanced or result.failed or result.mails_sent:
                 click.echo(
                     f"advanced {result.advanced} application(s), {len(result.failed)} "

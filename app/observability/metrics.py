@@ -51,10 +51,7 @@ class DatabaseCollector:
             "Instances whose timer is more than a minute late",
             value=f["timers_overdue"] or 0,
         )
-        if f["incidents_open"] is not None:
-            yield GaugeMetricFamily(
-                "naccs_incidents_open", "Open incidents", value=f["incidents_open"]
-            )
+        yield GaugeMetricFamily("naccs_incidents_open", "Open incidents", value=f["incidents_open"])
         passes = GaugeMetricFamily(
             "naccs_worker_pass_seconds", "Duration of each worker's last pass", labels=["worker"]
         )

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select, text
 
 from app.clock import now
 from app.extensions import db
 from app.models import (
     Application,
     HumanTask,
+    Incident,
     OutboundMail,
     ProcessInstance,
     ProcessVersion,
@@ -131,8 +132,5 @@ def gauges() -> dict[str, object]:
     return figures
 
 
-def _open_incidents() -> int | None:
-    """Open incidents, if the incident table exists in this schema (it arrives by migration)."""
-    if not inspect(db.engine).has_table("incident"):
-        return None
-    return db.session.scalar(text("SELECT count(*) FROM incident WHERE status = 'open'"))
+def _open_incidents() -> int:
+    return db.session.scalar(select(func.count(Incident.id)).where(Incident.status == "open")) or 0

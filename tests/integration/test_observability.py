@@ -62,6 +62,7 @@ def test_metrics_export_business_and_http_figures(app, client, smtp):
     assert 'naccs_applications{status="entry"} 1.0' in text
     assert 'naccs_open_human_tasks{lane="applicant"} 1.0' in text
     assert "naccs_timers_due 0.0" in text
+    assert "naccs_incidents_open 0.0" in text
     assert 'naccs_outbox_mails{state="sent"}' in text
     assert 'naccs_worker_pass_seconds{worker="host:42"} 0.5' in text
     assert 'naccs_worker_lag_seconds{worker="host:42"} 3.0' in text
@@ -120,3 +121,31 @@ def test_access_log_is_one_json_line_per_request(app, client, caplog):
     assert entry["status"] == response.status_code == 200
     assert entry["request_id"] == "req-00000001"
     assert entry["duration_ms"] >= 0
+
+
+def test_the_worker_loop_writes_the_heartbeat_that_readiness_reads(app, client, smtp, clock_at):
+    import threading
+
+    from app.cli import run_worker_loop
+    from app.models import WorkerHeartbeat
+
+    signup(client, smtp)
+    clock_at.shift(timedelta(hours=49))  # one application is due
+    assert client.get("/readyz").status_code == 503
+    run_worker_loop(5.0, threading.Event(), max_passes=1)
+
+    rows = db_rows(app, WorkerHeartbeat)
+    assert len(rows) == 1 and rows[0].passes == 1
+    assert rows[0].last_lag_seconds >= 3600  # the timer was an hour late when the pass began
+    assert client.get("/readyz").status_code == 200
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "naccs_timers_due 0.0" in text
+
+
+def db_rows(app, model):
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    db.session.expire_all()
+    return db.session.scalars(select(model)).all()
