@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app app
 PORT ?= 5000
 
-.PHONY: install setup run test test-sqlite test-postgres lint format bench clean
+.PHONY: install setup run serve test test-sqlite test-postgres lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,19 @@ setup: install
 run: setup
 	$(FLASK) admin demo-applications --if-none
 	$(PY) -m app.devserver --port $(PORT)
+
+# Production serving (docs/OPERATIONS.md): gunicorn with WEB_WORKERS web processes and
+# TIMER_WORKERS timer workers on DATABASE_URL; needs SECRET_KEY and CREDENTIAL_KEYS in the
+# environment. Reference data only: staff accounts are made with `flask admin staff`.
+WEB_WORKERS ?= 4
+TIMER_WORKERS ?= 2
+SERVE_PORT ?= 8000
+serve: export APP_CONFIG = production
+serve: install
+	$(FLASK) db upgrade
+	$(FLASK) seed --reference-only
+	$(FLASK) bpmn deploy
+	$(PY) -m app.serve --web-workers $(WEB_WORKERS) --timer-workers $(TIMER_WORKERS) --port $(SERVE_PORT)
 
 test: setup
 	APP_CONFIG=testing $(PY) -m pytest

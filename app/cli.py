@@ -230,6 +230,15 @@ def seed(reference_only: bool) -> None:
     """Insert reference and demo data (idempotent)."""
     from app.services.seed import seed_demo, seed_reference_data
 
+    if not reference_only and current_app.config.get("CONFIG_NAME") == "production":
+        # The demo staff accounts have published passwords: never in production.
+        click.echo(
+            "本番設定ではデモデータ（公開済みパスワードの職員アカウント）は投入できません。"
+            "--reference-only を付けて実行し、職員は flask admin staff で登録してください。",
+            err=True,
+        )
+        sys.exit(2)
+
     counts = seed_reference_data() if reference_only else seed_demo()
     click.echo(", ".join(f"{k}: +{v}" for k, v in counts.items()))
 

@@ -1,107 +1,93 @@
-"""Keeps a set of child processes running: restarts one that dies, stops all on SIGTERM/SIGINT."""
+"""Keeps named child processes running for `make run` and `make serve`: a child that dies is
+started again after a back-off (1, 2, 4 ... 30 s); all stop together on SIGTERM/SIGINT."""
 
-import logging
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-log = logging.getLogger("app.supervisor")
-
-
-@dataclass
-class Child:
-    name: str
-    command: Sequence[str]
-    env: Mapping[str, str] | None = None
-    process: subprocess.Popen | None = None
-    started_at: float = 0.0
-    restarts: int = 0
-    next_start_at: float = 0.0
-    failures_in_a_row: int = 0
-    history: list[int] = field(default_factory=list)  # exit codes, newest last
+MAX_BACKOFF = 30.0
+# A child that ran this long before dying starts again at once (back-off reset).
+STABLE_AFTER = 60.0
 
 
 class Supervisor:
-    """Start every child; when one exits, start it again after a growing back-off.
-
-    A child that ran for `stable_after` seconds is considered healthy again, so one crash a
-    day never grows the back-off; a child that dies at once backs off to `max_backoff`.
-    """
+    """Keeps named child processes running. `step(now)` is one look at them (testable with a
+    fake `spawn` and clock); `run()` loops until stopped."""
 
     def __init__(
         self,
-        children: Sequence[Child],
-        backoff: float = 1.0,
-        max_backoff: float = 30.0,
-        stable_after: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        commands: dict[str, list[str]],
+        spawn: Callable[[list[str]], subprocess.Popen] = subprocess.Popen,
+        log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
     ):
-        self.children = list(children)
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.stable_after = stable_after
-        self.clock = clock
+        self.commands = commands
+        self.spawn = spawn
+        self.log = log
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
+        self.failures: dict[str, int] = dict.fromkeys(commands, 0)
+        self.restart_at: dict[str, float] = {}
         self.stopping = False
 
-    def start(self, child: Child) -> None:
-        child.process = subprocess.Popen(list(child.command), env=child.env)
-        child.started_at = self.clock()
-        log.info("started %s (pid %s)", child.name, child.process.pid)
+    def start(self, now: float) -> None:
+        for name in self.commands:
+            self._start(name, now)
 
-    def check(self) -> None:
-        """One round: note children that exited and start those whose back-off has passed."""
-        moment = self.clock()
-        for child in self.children:
-            if child.process is not None and child.process.poll() is not None:
-                code = child.process.returncode
-                child.history.append(code)
-                lived = moment - child.started_at
-                child.failures_in_a_row = (
-                    1 if lived >= self.stable_after else child.failures_in_a_row + 1
-                )
-                delay = min(self.max_backoff, self.backoff * 2 ** (child.failures_in_a_row - 1))
-                child.next_start_at = moment + delay
-                child.process = None
-                log.warning(
-                    "%s exited with %s after %.1fs; restarting in %.1fs",
-                    child.name,
-                    code,
-                    lived,
-                    delay,
-                )
-                print(f"  [{child.name}] exited ({code}); restarting in {delay:.0f}s", flush=True)
-            if child.process is None and not self.stopping and moment >= child.next_start_at:
-                if child.history:
-                    child.restarts += 1
-                self.start(child)
+    def _start(self, name: str, now: float) -> None:
+        self.processes[name] = self.spawn(self.commands[name])
+        self.started_at[name] = now
+        self.restart_at.pop(name, None)
+
+    def step(self, now: float) -> None:
+        """Notice children that died and start them again when their back-off is over."""
+        if self.stopping:
+            return
+        for name, process in self.processes.items():
+            if name in self.restart_at:
+                if now >= self.restart_at[name]:
+                    self.log(f"[make run] restarting {name}")
+                    self._start(name, now)
+                continue
+            code = process.poll()
+            if code is None:
+                continue
+            if now - self.started_at[name] >= STABLE_AFTER:
+                self.failures[name] = 0
+            self.failures[name] += 1
+            delay = min(2 ** (self.failures[name] - 1), MAX_BACKOFF)
+            self.restart_at[name] = now + delay
+            self.log(f"[make run] {name} exited with code {code}; restarting in {delay:.0f}s")
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping = True
-        running = [c.process for c in self.children if c.process and c.process.poll() is None]
-        for process in running:
-            process.terminate()
-        deadline = self.clock() + timeout
-        for process in running:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
             try:
-                process.wait(timeout=max(0.1, deadline - self.clock()))
+                process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait()
 
-    def run(self, poll_seconds: float = 0.5) -> int:
-        """Until SIGTERM or SIGINT; returns 0 after a clean stop."""
+    def run(self, tick: float = 0.5) -> None:
+        self.start(time.monotonic())
+        while not self.stopping:
+            self.step(time.monotonic())
+            time.sleep(tick)
 
-        def request_stop(*_):
-            self.stopping = True
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
-        try:
-            while not self.stopping:
-                self.check()
-                time.sleep(poll_seconds)
-        finally:
-            self.stop()
-        return 0
+def run_until_signalled(supervisor: Supervisor) -> int:
+    """Run until SIGTERM or SIGINT, then stop every child; 0 after a clean stop."""
+
+    def on_signal(*_):
+        supervisor.stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        supervisor.run()
+    finally:
+        supervisor.stop()
+    return 0

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from app.cli import run_worker_loop
-from app.devserver import MAX_BACKOFF, Supervisor
 from app.extensions import db
 from app.models import Application, OutboundMail
 from app.services import timers
+from app.supervisor import MAX_BACKOFF, Supervisor
 from tests.helpers import signup
 
 ROOT = Path(__file__).resolve().parents[2]
