@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 
 from app.extensions import db
 from app.models import (
@@ -222,6 +222,7 @@ NOT_A_ROUTE = {"static"}
 
 # --- the world -------------------------------------------------------------------------------
 
+REFERENCE = (StaffUser.__table__, ScheduleEntry.__table__, CalendarDay.__table__)
 STAFF_LOGINS = {role: (f"matrix-{role}", f"matrix-{role}-pass") for role in STAFF_ROLES}
 
 
@@ -274,7 +275,6 @@ def _ready(application_id: int, lane: str) -> HumanTask:
 
 
 def build_world(app, smtp) -> World:
-    _staff_accounts()
     client_a, application_a = _submitted(app, smtp, "matrix-a")
     demo_reviewer = app.test_client()
     staff_login(demo_reviewer)
@@ -422,10 +422,33 @@ def _check(world, endpoint, method, rule, target, table, failures) -> None:
             )
 
 
+def snapshot_reference_data() -> dict:
+    """staff_user, schedule_entry and calendar_day outlive each test (tests/conftest.py): the
+    rows as they are, so that what allowed principals post here can be undone."""
+    return {t.name: [dict(r._mapping) for r in db.session.execute(select(t))] for t in REFERENCE}
+
+
+def restore_reference_data(saved: dict) -> None:
+    db.session.rollback()
+    for table in REFERENCE:
+        key = list(table.primary_key.columns)[0]
+        before = {row[key.name]: row for row in saved[table.name]}
+        now = {r[0] for r in db.session.execute(select(key))}
+        db.session.execute(delete(table).where(key.not_in(list(before))))
+        for value, row in before.items():
+            if value in now:
+                db.session.execute(update(table).where(key == value).values(**row))
+            else:
+                db.session.execute(insert(table).values(**row))
+    db.session.commit()
+
+
 @pytest.fixture
 def world(app, smtp):
+    _staff_accounts()
+    saved = snapshot_reference_data()
     yield build_world(app, smtp)
-    db.session.rollback()
+    restore_reference_data(saved)
     _staff_accounts(active=False)
 
 
