@@ -238,6 +238,12 @@ def _fire_due_timers(account: ProvisionalAccount) -> None:
     db.session.refresh(account)
 
 
+def staff_grant(staff_id: int) -> tuple[str, int, int]:
+    """The grant a session of this staff member needs now (after their own new password)."""
+    staff = db.session.get(StaffUser, staff_id)
+    return (VIA_STAFF, staff_id, staff.session_epoch if staff is not None else -1)
+
+
 def end_sessions(grant) -> None:
     """Logout: every session opened with this login (any browser, any copied cookie) ends."""
     if not isinstance(grant, list | tuple) or len(grant) != 3:

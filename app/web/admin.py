@@ -11,6 +11,7 @@ from app.services import ServiceError, staff_admin
 from app.services import admin as service
 from app.web import current_actor
 from app.web.args import int_arg, page_arg
+from app.web.auth import keep_own_staff_session
 from forms.admin import (
     CalendarDayForm,
     CsvImportForm,
@@ -299,10 +300,12 @@ def staff_user(staff_id: int | None = None):
             form.password.errors.append("新しい職員にはパスワードを設定してください。")
         else:
             try:
-                staff_admin.save_staff_user(current_actor(), form.to_data(), staff_id)
+                saved = staff_admin.save_staff_user(current_actor(), form.to_data(), staff_id)
             except ServiceError as exc:
                 (form.login if exc.status == 409 else form.roles).errors.append(exc.message)
             else:
+                if saved.id == current_actor().staff_id:  # one's own new password: stay in
+                    keep_own_staff_session(saved.id)
                 flash(f"職員 {form.login.data} を保存しました。", "info")
                 return redirect(url_for("admin.staff_list"))
     status = 422 if request.method == "POST" else 200

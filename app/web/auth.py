@@ -4,7 +4,14 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from app.services import ServiceError
-from app.services.auth import Login, authenticate_applicant, authenticate_staff, end_sessions
+from app.services.auth import (
+    VIA_STAFF,
+    Login,
+    authenticate_applicant,
+    authenticate_staff,
+    end_sessions,
+    staff_grant,
+)
 from app.web.redirects import safe_next
 from forms.login import ApplicantLoginForm, StaffLoginForm
 
@@ -24,6 +31,12 @@ def start_session(login: Login) -> None:
 
     session[LOGIN_GRANT] = list(login.grant)
     login_user(load_user(login.user_key))
+
+
+def keep_own_staff_session(staff_id: int) -> None:
+    """After changing one's own password: this session goes on, every other copy has ended."""
+    if session.get(LOGIN_GRANT) and session[LOGIN_GRANT][:2] == [VIA_STAFF, staff_id]:
+        session[LOGIN_GRANT] = list(staff_grant(staff_id))
 
 
 def end_session() -> None:

@@ -107,6 +107,35 @@ def test_a_new_staff_password_ends_every_session(app):
     assert office.get("/staff/").status_code == 200
 
 
+def test_an_administrator_changing_their_own_password_stays_logged_in(app, client):
+    """Loose end of finding 9: the new password ends the other copies, not this session."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.login == "epoch-admin"))
+    if user is None:
+        user = StaffUser(login="epoch-admin", name="エポック 管理", password_hash="x")
+        db.session.add(user)
+    user.password_hash, user.roles, user.active = hash_password("old-pass-1"), "administrator", True
+    db.session.commit()
+    staff_login(client, "epoch-admin", "old-pass-1")
+    thief = copy_session(app, client)
+    page = client.get(f"/admin/staff/{user.id}").get_data(as_text=True)
+    response = client.post(
+        f"/admin/staff/{user.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "name": "エポック 管理",
+            "roles": ["administrator"],
+            "active": "y",
+            "password": "new-pass-22",
+            "password_confirm": "new-pass-22",
+        },
+    )
+    assert response.status_code == 302 and response.location.endswith("/admin/staff")
+    assert client.get("/admin/staff").status_code == 200  # still logged in here
+    stolen = thief.get("/admin/staff")
+    assert stolen.status_code == 302 and "/staff/login" in stolen.location
+    staff_login(app.test_client(), "epoch-admin", "new-pass-22")
+
+
 def test_a_provisional_session_ends_when_the_48_hour_timer_disables_the_id(
     app, client, smtp, clock_at
 ):
