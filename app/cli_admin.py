@@ -44,9 +44,23 @@ def _date(value: str) -> date:
 
 
 def _read(path: str) -> str:
+    """The CSV file's text, read with the web import's bound (CSV_MAX_BYTES), never whole."""
+    from flask import current_app
+
     from app.services.admin import decode_csv
 
-    return decode_csv(Path(path).read_bytes())
+    limit = current_app.config["CSV_MAX_BYTES"]
+    try:
+        with Path(path).open("rb") as file:
+            raw = file.read(limit + 1)
+    except OSError as exc:
+        raise click.ClickException(f"CSVファイルを読めません：{path}（{exc.strerror}）") from exc
+    if len(raw) > limit:
+        raise click.ClickException(
+            f"CSVファイルが大きすぎます（上限 {limit // (1024 * 1024)} MB）：{path}。"
+            "ファイルを分けて取り込んでください。"
+        )
+    return decode_csv(raw)
 
 
 # --- schedule ----------------------------------------------------------------------------

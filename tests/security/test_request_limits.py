@@ -157,3 +157,18 @@ def test_a_good_csv_still_imports_and_says_so(app):
             delete(ScheduleEntry).where(ScheduleEntry.start_date == date(2031, 4, 1))
         )
         db.session.commit()
+
+
+def test_the_cli_imports_refuse_an_over_size_csv_without_a_traceback(app, runner, tmp_path):
+    big = tmp_path / "big.csv"
+    line = b"2030-03-15,2030-03-22,2030-04-01\n"
+    big.write_bytes(line * (app.config["CSV_MAX_BYTES"] // len(line) + 1))
+    for command in ("schedule", "office"):
+        result = runner.invoke(args=["admin", command, "import", str(big)])
+        assert result.exit_code == 1, result.output
+        assert "CSVファイルが大きすぎます" in result.output
+        assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+    assert (
+        db.session.scalar(select(ScheduleEntry).where(ScheduleEntry.start_date == date(2030, 4, 1)))
+        is None
+    )
