@@ -99,6 +99,10 @@ class Skipped(ServiceError):
     """The worker found the application blocked by an open incident (not retried yet)."""
 
 
+class Suspended(ServiceError):
+    """The application is suspended: the screen keeps what was posted (see web.task_pages)."""
+
+
 def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
@@ -148,7 +152,7 @@ def _run(
             unit.workflow = store.load(instance, unit.services)
             suspended = instance.suspended_at is not None
             if suspended and not while_suspended:
-                raise ServiceError(SUSPENDED, 409)
+                raise Suspended(SUSPENDED, 409)
             # Deadlines first: a timer that is due must win over a late submission.
             if not suspended:
                 fire_and_audit(unit)

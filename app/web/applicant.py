@@ -56,8 +56,9 @@ def applicant_required():
         session.clear()
         flash(closed, "error")
         return redirect(url_for("auth.login"))
-    # While suspended, no screen opens for input (nothing typed could be sent).
-    if request.endpoint in ("applicant.task", "applicant.section"):
+    # While suspended, no screen opens for input (nothing typed could be sent); a screen
+    # opened before and posted now is shown again with its input kept (web.task_pages).
+    if request.endpoint in ("applicant.task", "applicant.section") and request.method == "GET":
         if (suspended := applicant_suspension(actor.application_id)) is not None:
             return render_template("errors/refused.html", message=suspended), 409
     return None

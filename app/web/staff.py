@@ -16,12 +16,13 @@ from app.services.review import DECISION_LABELS, add_note, workbench
 from app.services.staff_tasks import setup_work, task_holder
 from app.services.staff_views import inbox as inbox_view
 from app.services.staff_views import staff_application
-from app.services.tasks import open_task, submit_task
+from app.services.tasks import open_task, save_draft, submit_task
+from app.services.unit import Suspended
 from app.services.views import form_context, id_notice
 from app.web import current_actor
 from app.web.args import DATE_RANGE_MESSAGE, date_in_range, page_arg
 from app.web.redirects import safe_next
-from app.web.task_pages import WRONG_PAGE, build_form, handle_task
+from app.web.task_pages import WRONG_PAGE, build_form, handle_task, keep_input
 from forms.base import TaskForm
 from forms.confirmation import SetupWorkForm
 from forms.review import (
@@ -240,18 +241,24 @@ def _setup_work(actor, view):
     post = request.method == "POST"
     form = build_form(view.task.form_key, application, view.saved, view.draft, post)
     done = url_for("staff.inbox", lane="operator")
+    status = 422 if post else 200
     if post and form.validate_on_submit():
         try:
             submit_task(actor, view.task.task_id, form.to_task_data())
+        except Suspended as exc:
+            # Shown again below with the typed values (kept as the draft) and the message.
+            keep_input(lambda: save_draft(actor, view.task.task_id, form.raw_input()), exc)
+            status = exc.status
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(done)
-        flash(
-            f"申込受付番号 {application.reference_no}：設定作業の完了を登録しました。"
-            "申込者へ作業完了のE-mailを送信します。",
-            "info",
-        )
-        return redirect(done)
+        else:
+            flash(
+                f"申込受付番号 {application.reference_no}：設定作業の完了を登録しました。"
+                "申込者へ作業完了のE-mailを送信します。",
+                "info",
+            )
+            return redirect(done)
     answers = application.answers or {}
     return render_template(
         "tasks/setup_work.html",
@@ -264,7 +271,7 @@ def _setup_work(actor, view):
         view=view,
         setup=setup_work(application),
         setup_sections=[summarize(key, answers[key]) for key in SETUP_SECTIONS if key in answers],
-    ), (422 if post else 200)
+    ), status
 
 
 def _review(actor, view):
@@ -286,18 +293,23 @@ def _review(actor, view):
         initial = {"confirmed_start_date": wished} if wished in offered else {}
         form = ReviewDecisionForm(formdata=TaskForm.to_formdata(initial))
     form.prepare(context)
+    status = 422 if post else 200
     if post and form.validate_on_submit():
         data = form.to_task_data()
         try:
             submit_task(actor, view.task.task_id, data)
+        except Suspended as exc:
+            status = exc.status  # shown again below with the typed decision and the message
+            flash(exc.message, "error")
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for("staff.inbox"))
-        decision = DECISION_LABELS.get(data["decision"], "")
-        flash(f"申込受付番号 {application.reference_no}：{decision}で登録しました。", "info")
-        if "submit_next" in request.form:
-            return claim_next_task()
-        return redirect(url_for("staff.inbox", lane="reviewer", scope="mine"))
+        else:
+            decision = DECISION_LABELS.get(data["decision"], "")
+            flash(f"申込受付番号 {application.reference_no}：{decision}で登録しました。", "info")
+            if "submit_next" in request.form:
+                return claim_next_task()
+            return redirect(url_for("staff.inbox", lane="reviewer", scope="mine"))
     previous = bench["last_return"]
     previous_fields = {}
     if previous is not None:
@@ -313,7 +325,7 @@ def _review(actor, view):
         previous_fields=previous_fields,
         targets=context["review_targets"],
         note_form=StaffNoteForm(formdata=None),
-    ), (422 if post else 200)
+    ), status
 
 
 @bp.route("/applications/<int:application_id>")

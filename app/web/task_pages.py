@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from app.services import ServiceError
 from app.services.applicant_pages import neighbours, open_section, task_page
 from app.services.tasks import edit_section, open_task, save_draft, save_section_draft, submit_task
+from app.services.unit import Suspended
 from app.services.views import form_context, initial_data
 from app.web import current_actor
 from app.web.auth import end_session
@@ -63,6 +64,16 @@ def render_task(view, form, template_name: str = "tasks/form.html"):
     return _render(view.task, view.application, form, view=view, previous=previous)
 
 
+def keep_input(save, exc: ServiceError) -> None:
+    """A suspended application refused the screen: keep what was typed as its 一時保存 input
+    (`save` stores it) and say why; the caller shows the screen again with the typed values."""
+    try:
+        save()
+    except ServiceError:
+        pass  # the page below still shows the typed values
+    flash(exc.message, "error")
+
+
 def _logged_out_after_draft():
     end_session()
     flash(SAVED_AND_LOGGED_OUT, "info")
@@ -101,6 +112,9 @@ def handle_task(task_id: str, done_endpoint: str, staff: bool = False):
     if post and form.validate_on_submit():
         try:
             next_task = submit_task(actor, task_id, form.to_task_data())
+        except Suspended as exc:
+            keep_input(lambda: save_draft(actor, task_id, form.raw_input()), exc)
+            return render_task(view, form), exc.status
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for(done_endpoint))
@@ -136,6 +150,7 @@ def handle_section(form_key: str):
     post = request.method == "POST"
     form = build_form(form_key, application, section.saved, section.draft, post)
     previous, following = neighbours(application.id, form_key)
+    refused = None
     try:
         if post and "save_draft" in request.form and actor.kind == "applicant":
             save_section_draft(actor, application.id, form_key, form.raw_input())
@@ -151,10 +166,14 @@ def handle_section(form_key: str):
             if following:
                 return redirect(url_for("applicant.section", form_key=following))
             return redirect(_task_url(current))
+    except Suspended as exc:
+        raw = form.raw_input()
+        keep_input(lambda: save_section_draft(actor, application.id, form_key, raw), exc)
+        action, refused = None, exc.status
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("applicant.home"))
-    status = 422 if post and action is None else 200
+    status = refused or (422 if post and action is None else 200)
     page = _render(
         section.task,
         application,

@@ -439,3 +439,53 @@ def test_variable_of_one_running_stage(app, client, smtp):
     # The stage's next step reads the new value (and hands it back when the stage ends).
     stage_page = admin.get(url).get_data(as_text=True)
     assert "&#34;X&#34;" in stage_page
+
+
+def test_a_screen_posted_during_a_suspension_keeps_its_input(app, client, smtp):
+    """Opened before the suspension, posted during it: the typed values come back with the
+    message (409) and are kept as the screen's 一時保存 input for after the resumption."""
+    application = start(client, smtp, submit=False)  # the 申込内容確認 screen is open
+    url = next_task_url(client)
+    page = client.get(url).get_data(as_text=True)
+    section_url = "/sections/entry_plan"
+    section = client.get(section_url).get_data(as_text=True)
+    supervisor = staff(app, "supervisor")
+    assert operate(supervisor, application.id, "suspend").status_code == 302
+
+    typed = {"remarks": "停止中に入力した備考", "csrf_token": csrf_token(page), "submit": "1"}
+    response = client.post(url, data=typed)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "この申込は現在一時停止されています。" in html and "停止中に入力した備考" in html
+    assert latest().drafts["entry_confirm"]["remarks"] == ["停止中に入力した備考"]
+    # An earlier screen corrected with 「修正する」: the same.
+    response = client.post(
+        section_url, data={"plan": "B", "csrf_token": csrf_token(section), "submit": "1"}
+    )
+    assert response.status_code == 409
+    assert "この申込は現在一時停止されています。" in response.get_data(as_text=True)
+    assert latest().drafts["entry_plan"]["plan"] == ["B"]
+    assert latest().answers["entry_plan"]["plan"] == "A" and latest().status == "entry"
+
+    assert operate(supervisor, application.id, "resume").status_code == 302
+    assert "停止中に入力した備考" in client.get(url).get_data(as_text=True)
+
+
+def test_staff_screens_posted_during_a_suspension_keep_their_input(app, client, smtp):
+    application = start(client, smtp)
+    reviewer = staff(app, "reviewer")
+    url = claim_and_open(reviewer)
+    page = reviewer.get(url).get_data(as_text=True)
+    supervisor = staff(app, "supervisor")
+    assert operate(supervisor, application.id, "suspend").status_code == 302
+    data = {
+        "decision": "return",
+        "comment": "停止中に書いた差戻し理由",
+        "csrf_token": csrf_token(page),
+        "submit": "1",
+    }
+    response = reviewer.post(url, data=data)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "この申込は現在一時停止されています。" in html and "停止中に書いた差戻し理由" in html
+    assert latest().status == "submitted"
