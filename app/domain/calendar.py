@@ -36,6 +36,16 @@ def next_business_day(d: date, overrides: Mapping[date, bool] | None = None) -> 
     raise ValueError(f"no business day within a year after {d.isoformat()}")
 
 
+def business_day_on_or_before(d: date, overrides: Mapping[date, bool] | None = None) -> date:
+    """Return d when it is a business day, else the last business day before it."""
+    candidate = d
+    for _ in range(366):
+        if is_business_day(candidate, overrides):
+            return candidate
+        candidate -= timedelta(days=1)
+    raise ValueError(f"no business day within a year before {d.isoformat()}")
+
+
 def add_business_days(d: date, n: int, overrides: Mapping[date, bool] | None = None) -> date:
     """Return the n-th business day strictly after d (n >= 1)."""
     if n < 1:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.domain.calendar import add_business_days, is_business_day
+from app.domain.calendar import add_business_days, business_day_on_or_before, is_business_day
+from app.domain.dates import long_date
 
 JST = ZoneInfo("Asia/Tokyo")
 
-# The manual's table: the contract deadline is 15 days, the setup deadline 8 days before.
+# The manual's table: the contract deadline is 15 days, the setup deadline 8 days before;
+# a deadline that would fall on a closed day (Sunday, holiday, 12/29–1/3) moves to the
+# business day before it: deadlines always fall on business days.
 CONTRACT_DEADLINE_DAYS = 15
 SETUP_DEADLINE_DAYS = 8
 # Passwords can be viewed until the end of the 2nd business day after the start date.
@@ -39,13 +42,39 @@ def open_entries(entries: Iterable[ScheduleEntry], today: date) -> list[Schedule
     )
 
 
-def entry_for_start(start: date) -> ScheduleEntry:
-    """Return the entry for start with the manual's default deadlines."""
+def entry_for_start(start: date, overrides: Mapping[date, bool] | None = None) -> ScheduleEntry:
+    """Return the entry for start with the manual's deadlines, each on a business day."""
     return ScheduleEntry(
         start_date=start,
-        contract_deadline=start - timedelta(days=CONTRACT_DEADLINE_DAYS),
-        setup_deadline=start - timedelta(days=SETUP_DEADLINE_DAYS),
+        contract_deadline=business_day_on_or_before(
+            start - timedelta(days=CONTRACT_DEADLINE_DAYS), overrides
+        ),
+        setup_deadline=business_day_on_or_before(
+            start - timedelta(days=SETUP_DEADLINE_DAYS), overrides
+        ),
     )
+
+
+DEADLINE_LABELS = {
+    "contract_deadline": "利用契約関係申込締切日",
+    "setup_deadline": "システム設定関係申込締切日",
+}
+
+
+def closed_deadline_problems(
+    contract: date, setup: date, overrides: Mapping[date, bool] | None = None
+) -> list[str]:
+    """Japanese reasons a row's deadlines are not business days, naming the day to use."""
+    problems = []
+    for key, day in (("contract_deadline", contract), ("setup_deadline", setup)):
+        if not is_business_day(day, overrides):
+            earlier = business_day_on_or_before(day, overrides)
+            problems.append(
+                f"{DEADLINE_LABELS[key]}（{long_date(day)}）はNACCSセンターの営業日では"
+                f"ありません（土日・祝日・12月29日〜1月3日は休業）。前の営業日"
+                f"（{long_date(earlier)}）にしてください。"
+            )
+    return problems
 
 
 def generate_schedule(
@@ -63,7 +92,7 @@ def generate_schedule(
             day = monday + timedelta(days=offset)
             if is_business_day(day, overrides):
                 if first <= day <= last:
-                    entries.append(entry_for_start(day))
+                    entries.append(entry_for_start(day, overrides))
                 break
         monday += timedelta(days=7)
     return entries

@@ -135,8 +135,11 @@ def issue_ids(ctx: ActionContext, props: dict, data: dict) -> dict:
         data.get("confirmed_start_date") or app.wished_start_date.isoformat()
     )
     entry = schedule_entry(start)
-    setup_deadline = entry.setup_deadline if entry else entry_for_start(start).setup_deadline
-    dates = timer_dates(start, setup_deadline, calendar_overrides())
+    overrides = calendar_overrides()
+    setup_deadline = (
+        entry.setup_deadline if entry else entry_for_start(start, overrides).setup_deadline
+    )
+    dates = timer_dates(start, setup_deadline, overrides)
     app.confirmed_start_date = start
     app.setup_deadline = setup_deadline
     app.password_visible_until = date.fromisoformat(

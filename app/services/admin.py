@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from app.domain.calendar import next_business_day
-from app.domain.schedule import JST, end_of_day
+from app.domain.schedule import JST, closed_deadline_problems, end_of_day
 from app.extensions import db
 from app.models import (
     Application,
@@ -89,14 +89,23 @@ def _usage(entries: list[ScheduleEntry]) -> list[int]:
     return [counts.get(day, 0) for day in days]
 
 
-def check_schedule_row(start: date, contract: date, setup: date) -> str | None:
-    """The Japanese reason a schedule row is inconsistent, or None."""
+def check_schedule_row(
+    start: date, contract: date, setup: date, overrides: dict[date, bool] | None = None
+) -> str | None:
+    """The Japanese reason a schedule row is inconsistent, or None.
+
+    Deadlines must fall on business days of the calendar (docs/ARCHITECTURE.md: a row with
+    a deadline on a closed day is refused, naming the business day before it).
+    """
     if not contract <= setup < start:
         return (
             "日付の順序が正しくありません（利用契約関係申込締切日 ≦ システム設定関係申込締切日 < "
             "システム登録日）。"
         )
-    return None
+    problems = closed_deadline_problems(
+        contract, setup, calendar_overrides() if overrides is None else overrides
+    )
+    return "".join(problems) or None
 
 
 def save_schedule_entry(
@@ -138,6 +147,7 @@ def parse_schedule_csv(text: str) -> tuple[list[tuple[date, date, date]], list[s
     """Rows (start, contract, setup) and the Japanese errors by line. Columns as in the manual's
     table: 利用契約関係申込締切日, システム設定関係申込締切日, システム登録日 (a header is optional)."""
     rows, errors = [], []
+    overrides = calendar_overrides()
     reader = csv.reader(io.StringIO(text))
     order = list(SCHEDULE_COLUMNS)
     for number, record in enumerate(reader, start=1):
@@ -161,7 +171,7 @@ def parse_schedule_csv(text: str) -> tuple[list[tuple[date, date, date]], list[s
         start, contract, setup = (
             values[k] for k in ("start_date", "contract_deadline", "setup_deadline")
         )
-        if problem := check_schedule_row(start, contract, setup):
+        if problem := check_schedule_row(start, contract, setup, overrides):
             errors.append(f"{number}行目：{problem}")
             continue
         rows.append((start, contract, setup))

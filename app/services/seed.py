@@ -6,7 +6,12 @@ from sqlalchemy import select
 
 from app.clock import today_jst
 from app.domain.calendar import default_closed_days
-from app.domain.schedule import generate_schedule
+from app.domain.schedule import (
+    CONTRACT_DEADLINE_DAYS,
+    SETUP_DEADLINE_DAYS,
+    generate_schedule,
+)
+from app.domain.schedule import ScheduleEntry as DomainEntry
 from app.extensions import db
 from app.models import CalendarDay, Office, ScheduleEntry, StaffUser
 from app.security import hash_password
@@ -79,11 +84,17 @@ def seed_calendar(first_year: int, last_year: int) -> int:
 
 
 def seed_schedule(first: date, last: date) -> int:
+    """Add the generated schedule rows missing in [first, last]; deadlines on business days.
+
+    Rows seeded before deadlines were moved off closed days (start − 15/8 days on a Sunday,
+    a holiday or 12/29–1/3) are moved to the business day before as well.
+    """
     overrides = {row.day: row.is_business_day for row in db.session.scalars(select(CalendarDay))}
-    existing = set(db.session.scalars(select(ScheduleEntry.start_date)))
+    existing = {row.start_date: row for row in db.session.scalars(select(ScheduleEntry))}
     added = 0
     for entry in generate_schedule(first, last, overrides):
-        if entry.start_date not in existing:
+        row = existing.get(entry.start_date)
+        if row is None:
             db.session.add(
                 ScheduleEntry(
                     start_date=entry.start_date,
@@ -92,7 +103,25 @@ def seed_schedule(first: date, last: date) -> int:
                 )
             )
             added += 1
+        else:
+            _move_seeded_deadlines(row, entry)
     return added
+
+
+def entry_for_calendar_days(start: date) -> DomainEntry:
+    """The deadlines older seeds wrote: 15 and 8 calendar days before, closed days or not."""
+    return DomainEntry(
+        start,
+        start - timedelta(days=CONTRACT_DEADLINE_DAYS),
+        start - timedelta(days=SETUP_DEADLINE_DAYS),
+    )
+
+
+def _move_seeded_deadlines(row: ScheduleEntry, entry: DomainEntry) -> None:
+    """An older seed's calendar-day deadline becomes the generated business-day one."""
+    old = entry_for_calendar_days(row.start_date)
+    if (row.contract_deadline, row.setup_deadline) == (old.contract_deadline, old.setup_deadline):
+        row.contract_deadline, row.setup_deadline = entry.contract_deadline, entry.setup_deadline
 
 
 def seed_offices() -> int:

@@ -79,7 +79,7 @@ def test_schedule_entry_added_checked_and_deleted(app):
     not_a_date = post_form(
         client,
         "/admin/schedule",
-        {"start_date": "4月3日", "contract_deadline": "2028-03-19", "setup_deadline": "2028-03-26"},
+        {"start_date": "4月3日", "contract_deadline": "2028-03-17", "setup_deadline": "2028-03-24"},
     )
     assert "日付はYYYY-MM-DDの形式で入力してください。" in not_a_date.get_data(as_text=True)
     good = post_form(
@@ -87,24 +87,24 @@ def test_schedule_entry_added_checked_and_deleted(app):
         "/admin/schedule",
         {
             "start_date": "2028-04-03",
-            "contract_deadline": "2028-03-19",
-            "setup_deadline": "2028-03-26",
+            "contract_deadline": "2028-03-17",
+            "setup_deadline": "2028-03-24",
         },
     )
     assert good.status_code == 302
     entry = db.session.scalar(
         select(ScheduleEntry).where(ScheduleEntry.start_date == date(2028, 4, 3))
     )
-    assert entry.contract_deadline == date(2028, 3, 19) and entry.setup_deadline == date(
-        2028, 3, 26
+    assert entry.contract_deadline == date(2028, 3, 17) and entry.setup_deadline == date(
+        2028, 3, 24
     )
     twice = post_form(
         client,
         "/admin/schedule",
         {
             "start_date": "2028-04-03",
-            "contract_deadline": "2028-03-19",
-            "setup_deadline": "2028-03-26",
+            "contract_deadline": "2028-03-17",
+            "setup_deadline": "2028-03-24",
         },
     )
     assert "既に登録されています" in twice.get_data(as_text=True)
@@ -113,13 +113,27 @@ def test_schedule_entry_added_checked_and_deleted(app):
         f"/admin/schedule/{entry.id}",
         {
             "start_date": "2028-04-03",
-            "contract_deadline": "2028-03-17",
-            "setup_deadline": "2028-03-24",
+            "contract_deadline": "2028-03-16",
+            "setup_deadline": "2028-03-23",
         },
     )
     assert edited.status_code == 302
     db.session.expire_all()
-    assert db.session.get(ScheduleEntry, entry.id).contract_deadline == date(2028, 3, 17)
+    assert db.session.get(ScheduleEntry, entry.id).contract_deadline == date(2028, 3, 16)
+    # A deadline on a Sunday is refused, naming the business day before it.
+    sunday = post_form(
+        client,
+        f"/admin/schedule/{entry.id}",
+        {
+            "start_date": "2028-04-03",
+            "contract_deadline": "2028-03-19",
+            "setup_deadline": "2028-03-23",
+        },
+    )
+    assert sunday.status_code == 422
+    assert "利用契約関係申込締切日（2028年3月19日（日））はNACCSセンターの営業日では" in (
+        sunday.get_data(as_text=True)
+    )
     entry_id = entry.id
     deleted = post_form(client, f"/admin/schedule/{entry_id}/delete", {}, "/admin/schedule")
     db.session.expire_all()
@@ -147,8 +161,8 @@ def test_schedule_csv_import_utf8_and_shift_jis_all_or_nothing(app):
     client = admin(app)
     csv_text = (
         "利用契約関係申込締切日,システム設定関係申込締切日,システム登録日（利用開始日）\n"
-        "2029/3/17,2029/3/24,2029/4/1\n"
-        "2029-03-23,2029-03-30,2029-04-07\n"
+        "2029/3/16,2029/3/23,2029/4/2\n"
+        "2029-03-23,2029-03-30,2029-04-09\n"
     )
 
     def upload(raw: bytes):
@@ -162,15 +176,22 @@ def test_schedule_csv_import_utf8_and_shift_jis_all_or_nothing(app):
         return " ".join(flashes(client, response.location))
 
     assert "追加 2件・更新 0件" in upload(csv_text.encode("cp932"))
-    changed = csv_text.replace("2029/3/24", "2029/3/25")
+    changed = csv_text.replace("2029/3/23", "2029/3/22")
     assert "追加 0件・更新 1件・変更なし 1件" in upload(("\ufeff" + changed).encode("utf-8"))
-    broken = changed + "2029-04-30,2029-04-06,2029-04-14\n2029-05-01,x,2029-05-20\n"
+    broken = changed + (
+        "2029-04-30,2029-04-06,2029-04-14\n2029-05-01,x,2029-05-20\n"
+        "2029-05-06,2029-05-13,2029-05-21\n"  # Sundays: refused, the Friday before named
+    )
     message = upload(broken.encode("utf-8"))
     assert "4行目：日付の順序が正しくありません" in message and "5行目：日付はYYYY-MM-DD" in message
+    assert "6行目：利用契約関係申込締切日（2029年5月6日（日））は" in message
+    assert "前の営業日（2029年5月4日（金））にしてください" not in message  # 5/4 is a holiday
+    assert "前の営業日（2029年5月2日（水））にしてください" in message
+    assert "システム設定関係申込締切日（2029年5月13日（日））" in message
     days = db.session.scalars(
         select(ScheduleEntry.start_date).where(ScheduleEntry.start_date >= date(2029, 1, 1))
     ).all()
-    assert sorted(days) == [date(2029, 4, 1), date(2029, 4, 7)]  # nothing of the broken file
+    assert sorted(days) == [date(2029, 4, 2), date(2029, 4, 9)]  # nothing of the broken file
 
 
 def test_closing_a_day_moves_the_answer_due_dates(app, client, smtp, clock_at):
@@ -281,11 +302,11 @@ def test_staff_users_roles_and_passwords(app):
 
 def test_admin_commands(app, runner, tmp_path):
     csv_file = tmp_path / "schedule.csv"
-    csv_file.write_text("2030-03-17,2030-03-24,2030-04-01\n", encoding="utf-8")
+    csv_file.write_text("2030-03-15,2030-03-22,2030-04-01\n", encoding="utf-8")
     result = runner.invoke(args=["admin", "schedule", "import", str(csv_file)])
     assert result.exit_code == 0 and "added: 1" in result.output
     result = runner.invoke(
-        args=["admin", "schedule", "set", "2030-04-08", "2030-03-24", "2030-03-31"]
+        args=["admin", "schedule", "set", "2030-04-08", "2030-03-22", "2030-03-29"]
     )
     assert result.exit_code == 0
     assert "2030-04-08" in runner.invoke(args=["admin", "schedule", "list"]).output

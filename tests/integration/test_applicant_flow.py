@@ -102,18 +102,19 @@ def test_start_date_offers_only_open_dates_with_the_schedule(app, client, smtp, 
     url, _ = at_screen(client, smtp, "entry_start_date")
     html = client.get(url).get_data(as_text=True)
     offered = re.findall(r'<option value="(\d{4}-\d{2}-\d{2})"', html)
-    # 2026-12-01: the start date 12/14 (contract deadline 11/29) has gone, 12/21 (12/6) is open.
+    # 2026-12-01: the start date 12/14 (contract deadline Fri 11/27) has gone, 12/21 is open:
+    # its deadline is Fri 12/4, the business day before Sunday 12/6 (start − 15 days).
     assert "2026-12-14" not in offered and offered[0] == "2026-12-21"
-    assert "スケジュール表" in html and "締切済" in html and "あと5日" in html
+    assert "スケジュール表" in html and "締切済" in html and "あと3日" in html
     response = post_page(client, url, {"wished_start_date": "2026-12-14"})
     assert "利用契約関係申込締切日を過ぎた可能性があります" in response.get_data(as_text=True)
 
 
 def test_registration_refused_once_the_contract_deadline_passed(app, client, smtp, clock_at):
-    clock_at.move_to(datetime(2026, 12, 5, 10, 0, tzinfo=JST))
+    clock_at.move_to(datetime(2026, 12, 3, 10, 0, tzinfo=JST))
     url, credentials = at_screen(client, smtp, "entry_confirm")
     assert only_application().answer("entry_start_date")["wished_start_date"] == "2026-12-21"
-    clock_at.move_to(datetime(2026, 12, 7, 0, 30, tzinfo=JST))  # deadline 12/6 has passed
+    clock_at.move_to(datetime(2026, 12, 5, 0, 30, tzinfo=JST))  # deadline Fri 12/4 has passed
     login(client, *credentials)  # within the 48 hours, after the session's 8
     response = post_page(client, url, {"remarks": ""})
     html = response.get_data(as_text=True)

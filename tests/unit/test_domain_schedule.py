@@ -4,9 +4,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from app.domain.calendar import is_business_day
 from app.domain.schedule import (
     JST,
     ScheduleEntry,
+    closed_deadline_problems,
     end_of_day,
     generate_schedule,
     open_entries,
@@ -50,16 +52,49 @@ def test_open_entries_sorted_by_start_and_empty_when_all_passed() -> None:
     assert open_entries(MANUAL_TABLE, date(2020, 4, 7)) == []
 
 
-def test_generate_schedule_matches_manual_deadlines() -> None:
+def test_generate_schedule_deadlines_fall_on_business_days() -> None:
     entries = generate_schedule(date(2019, 3, 25), date(2019, 4, 30))
     by_start = {e.start_date: e for e in entries}
-    # Mon 2019-04-01: contract deadline 3/17, setup deadline 3/24, as in the manual.
+    # Mon 2019-04-01: the manual's table says 3/17 and 3/24, both Sundays: the business day
+    # before each (Fri 3/15, Fri 3/22) is the deadline.
     assert by_start[date(2019, 4, 1)] == ScheduleEntry(
-        date(2019, 4, 1), date(2019, 3, 17), date(2019, 3, 24)
+        date(2019, 4, 1), date(2019, 3, 15), date(2019, 3, 22)
     )
     for e in entries:
-        assert e.start_date - e.contract_deadline == timedelta(days=15)
-        assert e.start_date - e.setup_deadline == timedelta(days=8)
+        assert is_business_day(e.contract_deadline) and is_business_day(e.setup_deadline)
+        assert timedelta(days=15) <= e.start_date - e.contract_deadline <= timedelta(days=21)
+        assert timedelta(days=8) <= e.start_date - e.setup_deadline <= timedelta(days=14)
+
+
+def test_seeded_schedule_has_no_deadline_on_a_closed_day() -> None:
+    """Two years of generated rows: no Sunday, holiday or 12/29–1/3 deadline (issue 11)."""
+    entries = generate_schedule(date(2026, 1, 1), date(2027, 12, 31))
+    for e in entries:
+        for day in (e.contract_deadline, e.setup_deadline):
+            assert is_business_day(day), (e.start_date, day)
+            assert day.weekday() < 5 and not (day.month == 12 and day.day >= 29)
+            assert not (day.month == 1 and day.day <= 3)
+    # Start Mon 2027-01-11 is 成人の日, so Tue 1/12: 12/28 (Mon) and 1/4 (Mon) are open days.
+    by_start = {e.start_date: e for e in entries}
+    assert by_start[date(2027, 1, 12)].contract_deadline == date(2026, 12, 28)
+    # Start Mon 2027-01-04: 12/20 (Sun) → Fri 12/18; 12/27 (Sun) → Fri 12/25.
+    assert by_start[date(2027, 1, 4)].contract_deadline == date(2026, 12, 18)
+    assert by_start[date(2027, 1, 4)].setup_deadline == date(2026, 12, 25)
+
+
+def test_closed_deadline_problems_name_the_day_to_use() -> None:
+    assert closed_deadline_problems(date(2026, 12, 18), date(2026, 12, 25)) == []
+    problems = closed_deadline_problems(date(2026, 12, 20), date(2026, 12, 30))
+    assert problems == [
+        "利用契約関係申込締切日（2026年12月20日（日））はNACCSセンターの営業日ではありません"
+        "（土日・祝日・12月29日〜1月3日は休業）。前の営業日（2026年12月18日（金））にしてください。",
+        "システム設定関係申込締切日（2026年12月30日（水））はNACCSセンターの営業日ではありません"
+        "（土日・祝日・12月29日〜1月3日は休業）。前の営業日（2026年12月28日（月））にしてください。",
+    ]
+    # The calendar's overrides count: an extra closed day is refused too.
+    assert closed_deadline_problems(
+        date(2026, 12, 18), date(2026, 12, 25), {date(2026, 12, 25): False}
+    )
 
 
 def test_generate_schedule_one_first_business_day_per_week() -> None:
