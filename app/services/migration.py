@@ -92,7 +92,9 @@ def migrate_all(
             instance = store.lock_instance(candidate.id)
             unit = Unit(application, instance, actor)
             unit.workflow = store.load(instance, unit.services)
-            fired = fire_and_audit(unit)  # a deadline that is due fires on the old version first
+            # A deadline that is due fires on the old version first; a suspended application's
+            # timers wait (it moves, stays suspended, and they fire after it is resumed).
+            fired = fire_and_audit(unit) if instance.suspended_at is None else []
             mail_ids += unit.context.mail_ids
             outcome = None
             if runtime.workflow_status(unit.workflow) == "running":

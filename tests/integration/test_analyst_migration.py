@@ -236,3 +236,32 @@ def test_a_timer_added_to_a_running_task_starts_counting_at_the_move(
     review(reviewer, "reject", reason="テスト")
     db.session.expire_all()
     assert db.session.get(Application, application.id).status == "rejected"
+
+
+def test_a_suspended_application_moves_without_firing_its_due_timers(app, client, smtp, clock_at):
+    """migrate_all keeps a suspension: its overdue timer waits until it is resumed."""
+    from app.services import Actor
+    from app.services.instance_admin import resume, suspend
+    from app.services.migration import migrate_all
+
+    signup(client, smtp)
+    application = db.session.scalar(select(Application))
+    status = application.status
+    supervisor = Actor(kind="staff", label="staff:supervisor", roles=frozenset({"supervisor"}))
+    suspend(supervisor, application.id, "本人確認中")
+    new = deploy_variant(("application.bpmn", ">PT48H<", ">PT72H<"))
+    clock_at.move_to(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))  # past the 48 hours
+    analyst = Actor(kind="staff", label="staff:analyst", roles=frozenset({"analyst"}))
+    assert migrate_all(new.id, analyst)["moved"] == [application.id]
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == status
+    instance = instance_of(application.id)
+    assert instance.version_id == new.id and instance.suspended_at is not None
+    fired = select(AuditEvent).where(AuditEvent.action == "timer_fired")
+    assert db.session.scalars(fired).all() == []
+    assert fire_due_timers() == 0  # still suspended
+    resume(supervisor, application.id, "確認済み")
+    clock_at.move_to(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # past 72 hours from the start
+    fire_due_timers()
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == "expired"
