@@ -176,3 +176,25 @@ def test_cli_generate_prints_a_fernet_key(runner):
     result = runner.invoke(args=["keys", "generate"])
     assert result.exit_code == 0
     Fernet(result.output.strip())
+
+
+def test_a_password_no_configured_key_opens_is_shown_as_unavailable(app, smtp, monkeypatch):
+    """A database from before a key change (or a key dropped too early): no 500 anywhere."""
+    from tests.helpers import review
+    from tests.security.test_role_leaks import staff_client, submitted
+
+    applicant, application = submitted(app, smtp)
+    review(staff_client(app, "reviewer"), "approve")
+    db.session.expire_all()
+    secrets = [decrypt(c.password_encrypted) for c in application.credentials]
+    assert secrets and all(secrets)
+    monkeypatch.setitem(app.config, "CREDENTIAL_KEYS", [NEW])  # the issuing key is gone
+    response = applicant.get("/application/notice")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("（表示できません）") == len(secrets)
+    assert not any(secret in page for secret in secrets)
+    document = applicant.get("/application/documents/application_form.pdf")
+    assert document.status_code == 200 and document.data.startswith(b"%PDF")
+    staff_page = staff_client(app, "reviewer").get(f"/staff/applications/{application.id}/notice")
+    assert staff_page.status_code == 200
