@@ -60,6 +60,8 @@ class HumanTask(db.Model):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id"),
+        # Every task page and submission finds its row by the task's UUID alone.
+        Index("ix_human_task_task_id", "task_id"),
         Index("ix_human_task_app_state", "application_id", "state"),
         # The staff queues read pages straight off these (lane, state, ...) indexes: tab counts
         # and unclaimed / mine by answer-due date; all by answer-due date; the done history.

@@ -17,8 +17,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Every task GET and POST looks its human_task row up by task_id alone.
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.create_index('ix_human_task_task_id', ['task_id'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_task_id')
