@@ -3,6 +3,7 @@
 import copy
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -56,6 +57,8 @@ class Contract:
     # camunda:properties: allowed values by property name, and properties a topic needs.
     property_values: dict[str, frozenset[str]] = field(default_factory=dict)
     required_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # topic -> property name -> check(value) returning a Japanese reason when the value is wrong.
+    property_checks: dict[str, dict[str, Callable[[str], str | None]]] = field(default_factory=dict)
     # Processes the worker runs on their own (no application), checked like the main one.
     housekeeping: frozenset[str] = frozenset()
 

@@ -216,7 +216,10 @@ class ProcessCheck:
             if not properties.get(name):
                 message = f"トピック '{topic}' には camunda:property「{name}」が必要です（Extension properties）。"
                 self.add(element, message, "property")
+        checks = self.contract.property_checks.get(topic or "", {})
         for name, value in properties.items():
+            if name in checks and (reason := checks[name](value)):
+                self.add(element, f"camunda:property「{name}」の値 '{value}': {reason}", "property")
             allowed = self.contract.property_values.get(name)
             if allowed is not None and value not in allowed:
                 known = "、".join(sorted(allowed))

@@ -37,6 +37,15 @@ def _parse_time(text: str) -> time:
         raise ValueError(f"digest time must be HH:MM, not {text!r}") from None
 
 
+def time_problem(text: str) -> str | None:
+    """Why `text` is not a digest time (checked when the diagram is validated), or None."""
+    try:
+        _parse_time(text)
+    except ValueError:
+        return "配信時刻は24時間表記の「時:分」で指定してください（例: 09:00）。"
+    return None
+
+
 def next_digest_at(at: str = "09:00", after: datetime | None = None) -> datetime:
     """The next business day's `at` (Japan time) strictly after `after` (now)."""
     after = after or now()

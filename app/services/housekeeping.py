@@ -40,14 +40,83 @@ def run_due() -> int:
     advanced = 0
     for process_id in PROCESSES:
         try:
-            advanced += _advance(process_id)
+            moved = _advance(process_id)
             db.session.commit()
+            advanced += moved
         except (StaleDataError, IntegrityError, OperationalError):
             db.session.rollback()  # another worker advanced it at the same moment
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
-            current_app.logger.exception("housekeeping process %s failed", process_id)
+            record_failure(process_id, exc)
+        else:
+            if moved and process_id in open_failures():
+                _audit(process_id, "housekeeping_recovered")
     return advanced
+
+
+FAILURE_ACTIONS = ("housekeeping_failed", "housekeeping_recovered")
+
+
+def _audit(process_id: str, action: str, **detail) -> None:
+    from app.models import AuditEvent
+
+    try:
+        db.session.add(
+            AuditEvent(
+                application_id=None,
+                actor="system:worker",
+                action=action,
+                detail={"process": process_id, **detail},
+            )
+        )
+        db.session.commit()
+    except Exception:  # the database itself is failing: the log is all there is
+        db.session.rollback()
+
+
+def open_failures(limit: int = 50) -> dict[str, dict]:
+    """Housekeeping processes whose latest record is a failure: process id -> its detail."""
+    from app.models import AuditEvent
+
+    latest: dict[str, dict] = {}
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.application_id.is_(None), AuditEvent.action.in_(FAILURE_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    for event in events:
+        process = (event.detail or {}).get("process")
+        if process and process not in latest:
+            failed = event.action == "housekeeping_failed"
+            latest[process] = {**event.detail, "at": event.at} if failed else {}
+    return {process: detail for process, detail in latest.items() if detail}
+
+
+def record_failure(process_id: str, exc: Exception) -> None:
+    """A failing housekeeping process (e.g. a digest `time` that is not a time) is logged with
+    its stack and recorded in the audit trail once per distinct error, not on every pass; the
+    next passes retry it quietly until it runs again (housekeeping_recovered) or fails otherwise.
+    Staff see it at the top of the incidents page (open_failures)."""
+    from app.services.incidents import _describe, where_failed
+
+    error_class, message = _describe(exc)
+    recorded = open_failures().get(process_id) or {}
+    if (recorded.get("error_class"), recorded.get("error_message")) == (error_class, message):
+        current_app.logger.debug("housekeeping process %s still failing: %s", process_id, message)
+        return
+    current_app.logger.error(
+        "housekeeping process %s failed", process_id, exc_info=(type(exc), exc, exc.__traceback__)
+    )
+    element_id, element_name = where_failed(exc)
+    _audit(
+        process_id,
+        "housekeeping_failed",
+        element_id=element_id,
+        element_name=element_name,
+        error_class=error_class,
+        error_message=message,
+    )
 
 
 def _advance(process_id: str) -> int:

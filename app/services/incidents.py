@@ -297,4 +297,20 @@ def counts(actor: Actor) -> dict[str, int]:
     stuck = db.session.scalar(
         select(func.count()).select_from(OutboundMail).where(_stuck_mail_clause(at))
     )
-    return {"incidents": open_incidents or 0, "mails": stuck or 0}
+    failing = len(housekeeping_failures(actor))
+    return {"incidents": (open_incidents or 0) + failing, "mails": stuck or 0}
+
+
+HOUSEKEEPING_LABELS = {"reviewer_digest": "審査担当者への日次通知"}
+
+
+def housekeeping_failures(actor: Actor) -> list[dict]:
+    """Housekeeping processes failing now (recorded once, retried every pass until they run)."""
+    from app.services.housekeeping import open_failures
+
+    if not may_operate(actor):
+        return []
+    return [
+        {**detail, "process": process, "label": HOUSEKEEPING_LABELS.get(process, process)}
+        for process, detail in sorted(open_failures().items())
+    ]

@@ -48,6 +48,7 @@ class Report:
 
 def contract(main_process: str | None = None) -> Contract:
     from app.mailer import SUBJECTS
+    from app.services.digest import time_problem
     from app.services.views import STATUS_LABELS
     from forms import FORMS
 
@@ -58,6 +59,7 @@ def contract(main_process: str | None = None) -> Contract:
         main_process,
         property_values={"template": frozenset(SUBJECTS), "status": frozenset(STATUS_LABELS)},
         required_properties={"send_mail": ("template",)},
+        property_checks={"schedule_reviewer_digest": {"time": time_problem}},
         housekeeping=frozenset(HOUSEKEEPING),
     )
 

@@ -48,6 +48,7 @@ def incident_list():
     return render_template(
         "staff/incidents.html",
         rows=incidents.incident_list(current_actor(), status),
+        housekeeping=incidents.housekeeping_failures(current_actor()) if status == "open" else [],
         status=status,
         STATUSES=INCIDENT_STATUSES,
         SOURCES=INCIDENT_SOURCES,

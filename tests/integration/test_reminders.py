@@ -1,6 +1,7 @@
 """Reminders on the diagram: 12 hours before the 仮ログインID expires, 3 business days before
 the system-setup deadline, and the reviewers' daily digest."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -245,3 +246,67 @@ def test_two_workers_send_the_digest_once(app, client, smtp, clock_at):
     fire_due_timers()  # deliver anything a pass left
     assert sorted(digests(smtp)) == sorted(REVIEWERS)
     assert len(smtp.by_subject(DIGEST)) == 4
+
+
+def test_a_digest_time_that_is_not_a_time(app, clock_at, smtp, caplog, monkeypatch):
+    """「9時」: the validator refuses it in Japanese; a version that has it anyway (deployed
+    before the check) is recorded once as a failure staff see, not logged on every pass."""
+    import logging
+
+    from app.models import AuditEvent, ProcessVersion
+    from app.services import housekeeping
+    from app.services.validation import validate_files
+    from tests.helpers import staff_login
+
+    version = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).first()
+    good = version.files["reviewer_digest.bpmn"]
+    bad = good.replace('name="time" value="09:00"', 'name="time" value="9時"')
+    assert bad != good
+    problems = validate_files({**version.files, "reviewer_digest.bpmn": bad}, version.process_id)
+    (problem,) = [p for p in problems if p.code == "property"]
+    assert problem.element_id == "schedule_digest" and "「time」" in problem.message
+    assert "09:00" in problem.message and problem.severity == "error"
+
+    monkeypatch.setattr(housekeeping, "_specs", {})
+    db.session.add(
+        ProcessVersion(
+            process_id=version.process_id,
+            content_hash="bad-digest-time",
+            files={**version.files, "reviewer_digest.bpmn": bad},
+            spec_json=version.spec_json,
+        )
+    )
+    db.session.commit()
+    caplog.set_level(logging.DEBUG)
+    for hours in range(3):
+        clock_at.shift(timedelta(hours=hours))
+        fire_due_timers()
+    logged = [r for r in caplog.records if "housekeeping process" in r.getMessage()]
+    assert [r.levelno for r in logged].count(logging.ERROR) == 1
+    failed = select(AuditEvent).where(AuditEvent.action == "housekeeping_failed")
+    (event,) = db.session.scalars(failed).all()
+    assert (
+        event.detail["element_id"] == "schedule_digest" and "9時" in event.detail["error_message"]
+    )
+
+    supervisor = app.test_client()
+    staff_login(supervisor, "supervisor", "supervisor-pass")
+    page = supervisor.get("/staff/incidents").get_data(as_text=True)
+    assert "定期処理の障害" in page and "審査担当者への日次通知" in page and "9時" in page
+    home = supervisor.get("/staff/").get_data(as_text=True)
+    assert re.search(r"未解決の障害 <span[^>]*>1件", home), "the count on the staff home page"
+
+    # Fixed by a new version: the next pass runs it and records the recovery.
+    db.session.add(
+        ProcessVersion(
+            process_id=version.process_id,
+            content_hash="good-digest-time",
+            files={**version.files},
+            spec_json=version.spec_json,
+        )
+    )
+    db.session.commit()
+    fire_due_timers()
+    recovered = select(AuditEvent).where(AuditEvent.action == "housekeeping_recovered")
+    assert len(db.session.scalars(recovered).all()) == 1
+    assert "定期処理の障害" not in supervisor.get("/staff/incidents").get_data(as_text=True)
