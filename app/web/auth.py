@@ -66,13 +66,16 @@ def login():
 
 
 def staff_home() -> str:
-    """Where a signed-in staff member starts: the queue, the analyst studio or the admin menu."""
-    if any(current_user.has_role(r) for r in ("reviewer", "operator", "supervisor")):
+    """Where a signed-in staff member starts: their queue, the analyst studio, the admin menu
+    or (a supervisor without a queue) the incidents; the queue page says when none applies."""
+    if any(current_user.has_role(r) for r in ("reviewer", "operator")):
         return url_for("staff.inbox")
     if current_user.has_role("analyst"):
         return url_for("analyst.index")
     if current_user.has_role("administrator"):
         return url_for("admin.index")
+    if current_user.has_role("supervisor"):
+        return url_for("operations.incident_list")
     return url_for("staff.inbox")
 
 

@@ -21,6 +21,7 @@ from app.services.unit import Suspended
 from app.services.views import form_context, id_notice
 from app.web import current_actor
 from app.web.args import DATE_RANGE_MESSAGE, date_in_range, page_arg
+from app.web.auth import staff_home
 from app.web.redirects import safe_next
 from app.web.task_pages import WRONG_PAGE, build_form, handle_task, keep_input
 from forms.base import TaskForm
@@ -109,7 +110,10 @@ def refused(exc: ServiceError):
 def inbox():
     actor = current_actor()
     lanes = [lane for lane in LANES if actor.has_role(lane)]
-    if not lanes:
+    if not lanes:  # no queue role: their own home (analyst studio, admin menu, incidents)
+        home = staff_home()
+        if home != url_for("staff.inbox"):
+            return redirect(home)
         return render_template("staff/no_tasks.html")
     lane = request.args.get("lane") if request.args.get("lane") in lanes else lanes[0]
     scope = request.args.get("scope") if request.args.get("scope") in SCOPES else "unclaimed"

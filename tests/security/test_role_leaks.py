@@ -141,3 +141,43 @@ def test_staff_routes_refuse_applicant_tasks(app, smtp):
     response = admin.get(f"/staff/tasks/{task.task_id}")
     assert response.status_code == 403
     assert applicant.get(f"/tasks/{task.task_id}").status_code == 200
+
+
+def test_each_staff_member_sees_only_the_links_their_roles_can_use(app):
+    """The header offers no page the roles cannot use; the queue sends those without a queue
+    role to their own home instead of 「審査・作業の権限がありません。」."""
+    links = {"審査・作業一覧", "業務フロー", "管理メニュー", "障害対応"}
+    cases = {
+        "nav-analyst": ("analyst", "/analyst/", {"業務フロー"}),
+        "nav-admin": ("administrator", "/admin/", {"管理メニュー", "障害対応"}),
+        "nav-supervisor": ("supervisor", "/staff/incidents", {"障害対応"}),
+        "nav-operator": ("operator", None, {"審査・作業一覧"}),
+    }
+    try:
+        for login_name, (roles, home, shown) in cases.items():
+            user = db.session.scalar(select(StaffUser).where(StaffUser.login == login_name))
+            if user is None:
+                user = StaffUser(login=login_name, name=login_name, password_hash="x")
+                db.session.add(user)
+            user.roles, user.active = roles, True
+            user.password_hash = hash_password(f"{login_name}-pass")
+            db.session.commit()
+            client = staff_client(app, login_name)
+            response = client.get("/staff/")
+            if home is None:
+                assert response.status_code == 200, login_name
+            else:
+                assert response.status_code == 302 and response.location.endswith(home), (
+                    login_name,
+                    response.location,
+                )
+                response = client.get(response.location)
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200 and "権限がありません" not in page, login_name
+            nav = page.split('<nav aria-label="メニュー">')[1].split("</nav>")[0]
+            assert {label for label in links if label in nav} == shown, (login_name, nav)
+    finally:
+        db.session.rollback()
+        for user in db.session.scalars(select(StaffUser).where(StaffUser.login.in_(cases))):
+            user.active = False  # staff_user outlives the test: no extra staff for later tests
+        db.session.commit()
