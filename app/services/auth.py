@@ -118,7 +118,7 @@ def authenticate_staff(login: str, password: str, address: str = "") -> Login:
 
 def _refuse_closed(application_id: int) -> None:
     """A withdrawn, cancelled or rejected application can no longer log in (says why)."""
-    from app.services.instance_admin import login_refusal
+    from app.services.instance_admin_views import login_refusal
 
     message = login_refusal(application_id)
     if message is not None:

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, logout_user, user_logged_i
 
 from app.services import ServiceError
 from app.services.applicant_pages import application_detail, document
-from app.services.instance_admin import applicant_suspension, login_refusal
+from app.services.instance_admin_views import applicant_suspension, login_refusal
 from app.services.signup import start_signup
 from app.services.tasks import current_applicant_task
 from app.services.timers import refresh_application

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app.services import ServiceError
 from app.services import instance_admin as service
+from app.services import instance_admin_views as views
 from app.web import current_actor
 from forms.instance_admin import ReasonForm, VariableForm
 
@@ -62,17 +63,17 @@ def _staff():
 
 @bp.app_template_global()
 def instance_admin_options(application) -> dict:
-    return service.options(current_actor(), application)
+    return views.options(current_actor(), application)
 
 
 @bp.app_template_global()
 def withdraw_allowed(application) -> bool:
-    return service.withdraw_allowed(application)
+    return views.withdraw_allowed(application)
 
 
 @bp.app_template_global()
 def suspension_notice(application) -> str | None:
-    return service.suspension_notice(application)
+    return views.suspension_notice(application)
 
 
 @bp.route("/application/withdraw", methods=["GET", "POST"])
@@ -85,7 +86,7 @@ def withdraw():
         return refused
     actor = current_actor()
     try:
-        application = service.applicant_application(actor)
+        application = views.applicant_application(actor)
     except ServiceError as exc:
         return _refused(exc)
     form = ReasonForm()
@@ -98,8 +99,8 @@ def withdraw():
             logout_user()
             session.clear()
             return render_template("applicant/withdraw_done.html", application=application)
-    elif request.method == "GET" and not service.withdraw_allowed(application):
-        flash(service.WITHDRAW_CLOSED, "error")
+    elif request.method == "GET" and not views.withdraw_allowed(application):
+        flash(views.WITHDRAW_CLOSED, "error")
         return redirect(url_for("applicant.home"))
     status = 422 if request.method == "POST" else 200
     return render_template("applicant/withdraw.html", application=application, form=form), status
@@ -114,7 +115,7 @@ def operation(application_id: int, op: str):
     title, explanation, button, call, done = OPERATIONS[op]
     actor = current_actor()
     try:
-        application = service.operation_target(actor, application_id, op)
+        application = views.operation_target(actor, application_id, op)
     except ServiceError as exc:
         return _refused(exc)
     form = ReasonForm()
@@ -132,7 +133,7 @@ def operation(application_id: int, op: str):
         application=application,
         form=form,
         op=op,
-        status_label=service.status_label(application),
+        status_label=views.status_label(application),
         title=title,
         explanation=explanation,
         button=button,
