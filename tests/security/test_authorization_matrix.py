@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from flask import Flask
 from sqlalchemy import delete, insert, select, update
 
 from app.extensions import db
@@ -383,8 +384,26 @@ def url_for_rule(rule, world: World, target: str | None) -> str:
     return rule.build(args, append_unknown=False)[1]
 
 
+def unlisted(app) -> list[str]:
+    return sorted({e for e, _, _ in routes(app)} - set(ENDPOINT_ACCESS))
+
+
+def test_a_route_missing_from_the_matrix_is_caught():
+    probe = Flask("probe")
+    probe.add_url_rule("/healthz", "health.healthz", lambda: "")
+    probe.add_url_rule("/new-page", "staff.new_page", lambda: "")
+    assert unlisted(probe) == ["staff.new_page"]
+
+
+def test_metrics_answer_loopback_and_refuse_remote_clients_without_a_token(app, client):
+    assert not app.config.get("METRICS_TOKEN")
+    assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
+    remote = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert remote.status_code == 403
+
+
 def test_every_route_is_in_the_matrix(app):
-    missing = sorted({e for e, _, _ in routes(app)} - set(ENDPOINT_ACCESS))
+    missing = unlisted(app)
     assert not missing, (
         f"routes without an authorization rule: {missing}. Add each to ENDPOINT_ACCESS in "
         f"{__file__} with the answer every principal must get."
@@ -448,9 +467,12 @@ def restore_reference_data(saved: dict) -> None:
 def world(app, smtp):
     _staff_accounts()
     saved = snapshot_reference_data()
-    yield build_world(app, smtp)
-    restore_reference_data(saved)
-    _staff_accounts(active=False)
+    try:  # restored even when building the world fails half-way
+        yield build_world(app, smtp)
+    finally:
+        restore_reference_data(saved)
+        assert snapshot_reference_data() == saved, "the matrix left reference rows changed"
+        _staff_accounts(active=False)
 
 
 def test_every_route_answers_every_principal_as_the_matrix_says(app, world):
