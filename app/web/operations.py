@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.models.incident import INCIDENT_SOURCES, INCIDENT_STATUSES
 from app.services import ServiceError, incidents
 from app.web import current_actor
+from app.web.redirects import safe_next
 from forms.operations import ActionForm, ResolveIncidentForm
 
 bp = Blueprint("operations", __name__, url_prefix="/staff")
@@ -35,10 +36,8 @@ def operations_badge():
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/staff/") and "//" not in target and "\\" not in target:
-        return target
-    return default
+    target = safe_next(request.form.get("next"), default)  # the one check for every `next`
+    return target if target.startswith("/staff/") else default
 
 
 @bp.route("/incidents")

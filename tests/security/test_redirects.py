@@ -3,7 +3,7 @@
 import pytest
 
 from app.web.redirects import is_safe_path, safe_next
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, staff_login
 
 NASTY = [
     "//evil.example",
@@ -95,3 +95,17 @@ def test_small_staff_actions_return_only_to_this_site(app, client, target):
     )
     assert response.status_code == 302
     assert "evil" not in response.location and response.location.endswith("/staff/")
+
+
+@pytest.mark.parametrize(
+    "target", ["/staff/incidents\r\nX-Evil: 1", "/staff/\t/evil.example", "//evil.example"]
+)
+def test_operations_actions_go_through_the_same_check(app, client, target):
+    """The incident and mail actions once had their own check: a newline gave a 500."""
+    staff_login(client, "supervisor", "supervisor-pass")
+    page = client.get("/staff/incidents").get_data(as_text=True)
+    response = client.post(
+        "/staff/incidents/999999/retry", data={"csrf_token": csrf_token(page), "next": target}
+    )
+    assert response.status_code == 302 and "X-Evil" not in response.headers
+    assert response.location.endswith("/staff/incidents")
