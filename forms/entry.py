@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Self
 
+from app.domain.dates import long_date
 from app.domain.fees import PLANS
 from forms.base import TaskForm
 from forms.entry_billing import EntryBillingForm
@@ -121,8 +121,4 @@ class EntryConfirmForm(TaskForm):
 
 
 def _label(iso: str) -> str:
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.year}年{day.month}月{day.day}日"
+    return long_date(iso)

@@ -22,6 +22,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import NumberRange
 from wtforms.widgets import TextInput
 
+from app.domain.dates import long_date
 from forms.validators import (
     AsciiAlnum,
     Digits,
@@ -65,11 +66,7 @@ def to_choices(items: Iterable[Any]) -> list[SelectChoice]:
 
 def date_label(value: str | dt.date) -> str:
     """'2025-04-01' → '2025年4月1日（火）'; unparsable input is returned as given."""
-    try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
+    return long_date(value if isinstance(value, dt.date) else str(value))
 
 
 def date_choices(values: Iterable[Any]) -> list[SelectChoice]:

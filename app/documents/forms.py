@@ -6,15 +6,14 @@ from datetime import date
 from typing import Any
 
 from app.documents.pdf import ISSUER, JapanesePDF
+from app.domain.dates import long_date
 
 WEEKDAYS = "月火水木金土日"
 USER_ID_HEADERS = ("利用者ID", "利用者コード", "識別番号", "システム区分", "業種", "処理方式")
 
 
 def _date(value: date | None) -> str:
-    if not value:
-        return "—"
-    return f"{value.year}年{value.month}月{value.day}日（{WEEKDAYS[value.weekday()]}）"
+    return long_date(value) or "—"
 
 
 def render_application_form(data: dict[str, Any]) -> bytes:

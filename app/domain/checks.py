@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.customs import SPLIT_PREFECTURES, UNKNOWN_CUSTOMS, customs_for_prefecture
+from app.domain.dates import long_date
 from app.domain.industries import check_user_code, customs_broker_note
 from app.domain.schedule import ScheduleEntry
 
@@ -335,4 +336,4 @@ def run_checks(inputs: CheckInputs) -> list[Check]:
 
 
 def _md(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    return long_date(d)

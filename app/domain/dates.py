@@ -90,18 +90,21 @@ def deadline_day(due: datetime | None) -> date | None:
     return (_local(due) - timedelta(microseconds=1)).date()
 
 
-def countdown(due: datetime | None, now: datetime, within: timedelta = COUNTDOWN_WITHIN) -> str:
+def countdown(
+    due: datetime | None, now: datetime, within: timedelta | None = COUNTDOWN_WITHIN
+) -> str:
     """「あと2日」 / 「あと5時間」 / 「あと30分」 when due is near; 「期限切れ」 once passed; else ''.
 
     due is the instant the deadline ends (end of its last day). Days are whole days left,
-    rounded down; under a day the hours are shown, under an hour the minutes.
+    rounded down; under a day the hours are shown, under an hour the minutes. within=None
+    counts down however far the deadline is.
     """
     if due is None:
         return ""
     left = _local(due) - _local(now)
     if left <= timedelta(0):
         return "期限切れ"
-    if left > within:
+    if within is not None and left > within:
         return ""
     if left >= timedelta(days=1):
         return f"あと{left.days}日"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.clock import now, today_jst
 from app.domain.checks import Check, CheckInputs, run_checks
+from app.domain.dates import long_date, short_date
 from app.domain.schedule import JST, end_of_day
 from app.domain.schedule import ScheduleEntry as ScheduleRow
 from app.domain.status import STATUS_LABELS
@@ -272,10 +273,7 @@ def review_start_dates(app: Application) -> list[tuple[str, str, Any]]:
     for entry in reference.schedule_rows():
         if entry.setup_deadline < today or entry.start_date <= today:
             continue
-        label = (
-            f"{_jdate(entry.start_date)}　設定締切 {entry.setup_deadline.month}/"
-            f"{entry.setup_deadline.day}"
-        )
+        label = f"{_jdate(entry.start_date)}　設定締切 {short_date(entry.setup_deadline)}"
         rows.append((entry.start_date.isoformat(), label, entry))
     return rows
 
@@ -339,4 +337,4 @@ def add_note(actor: Actor, application_id: int, body: str) -> StaffNote:
 
 
 def _jdate(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日（{'月火水木金土日'[d.weekday()]}）"
+    return long_date(d)

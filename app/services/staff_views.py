@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select
 
 from app.clock import now, today_jst
+from app.domain.dates import long_date
 from app.domain.schedule import end_of_day, start_of_day
 from app.extensions import db
 from app.models import (
@@ -357,11 +358,7 @@ def _detail(event: AuditEvent) -> str:
 
 def _day(iso: str) -> str:
     """2026-12-14 → 2026年12月14日（月） (as the pages write dates); other text unchanged."""
-    try:
-        d = date.fromisoformat(str(iso))
-    except ValueError:
-        return str(iso)
-    return f"{d.year}年{d.month}月{d.day}日（{'月火水木金土日'[d.weekday()]}）"
+    return long_date(str(iso))
 
 
 def timeline(application: Application) -> list[TimelineItem]:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.clock import now, today_jst
+from app.domain.dates import date_time, long_date, short_date
 from app.domain.schedule import JST
 from app.domain.status import NEXT_ACTIONS, STATUS_LABELS
 from app.extensions import db
@@ -141,7 +142,7 @@ def next_action(app: Application, task: HumanTask | None) -> str:
     text = NEXT_ACTIONS.get(app.status, "")
     return text.format(
         task=task.title if task else "",
-        deadline=f"{_fmt(expires.date())} {expires:%H:%M}" if expires else "期限",
+        deadline=date_time(expires) if expires else "期限",
         setup=_fmt(app.setup_deadline) if app.setup_deadline else "",
         start=_fmt(app.confirmed_start_date) if app.confirmed_start_date else "",
     )
@@ -266,8 +267,7 @@ def form_context(app: Application) -> dict:
         "open_start_dates": [
             (
                 e.start_date.isoformat(),
-                f"{_fmt(e.start_date)}（申込締切 {e.contract_deadline.month}月"
-                f"{e.contract_deadline.day}日）",
+                f"{_fmt(e.start_date)}（申込締切 {short_date(e.contract_deadline)}）",
             )
             for e in reference.open_schedule(today)
         ],
@@ -285,11 +285,14 @@ WEEKDAYS = "月火水木金土日"
 
 
 def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日（{WEEKDAYS[d.weekday()]}）"
+    return long_date(d)
 
 
 def _schedule_label(entry) -> str:
-    return f"{_fmt(entry.start_date)}　申込締切 {entry.contract_deadline.month}/{entry.contract_deadline.day}・設定締切 {entry.setup_deadline.month}/{entry.setup_deadline.day}"
+    return (
+        f"{long_date(entry.start_date)}　申込締切 {short_date(entry.contract_deadline)}"
+        f"・設定締切 {short_date(entry.setup_deadline)}"
+    )
 
 
 def initial_data(app: Application, form_key: str) -> dict:

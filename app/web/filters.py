@@ -1,35 +1,53 @@
-"""Jinja filters: Japan-time dates and times, status words."""
+"""Jinja filters, registered once: the formatters of app.domain.dates and status words."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 
-from app.domain.schedule import JST
+from app.clock import now
+from app.domain.dates import (
+    countdown,
+    date_time,
+    deadline_day,
+    long_date,
+    short_date,
+    short_date_time,
+)
 from app.services.views import STATUS_LABELS
 
-WEEKDAYS = "月火水木金土日"
+# Kept as names for older imports: the formatters themselves live in app.domain.dates.
+jdate = long_date
+jdatetime = date_time
 
 
-def jdate(value: date | datetime | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        value = value.astimezone(JST).date()
-    return f"{value.year}年{value.month}月{value.day}日（{WEEKDAYS[value.weekday()]}）"
+def _within(days: int | None) -> timedelta | None:
+    return None if days is None else timedelta(days=days)
 
 
-def jdatetime(value: datetime | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    local = value.astimezone(JST)
-    return f"{jdate(local.date())} {local:%H:%M}"
+def due_countdown(due: datetime | None, within_days: int | None = 7) -> str:
+    """「あと2日」 / 「あと5時間」 when the deadline instant is near (clock-aware)."""
+    return countdown(due, now(), _within(within_days))
+
+
+def day_countdown(day: date | None, within_days: int | None = 7) -> str:
+    """The countdown to the end of a deadline day (Japan time)."""
+    from app.domain.schedule import end_of_day
+
+    return countdown(end_of_day(day), now(), _within(within_days)) if day else ""
+
+
+FILTERS = {
+    "jdate": long_date,  # 2026年12月4日（金）
+    "jdatetime": date_time,  # 2026年12月4日（金）23:27
+    "jshortdate": short_date,  # 12月4日（金）
+    "jshort": short_date_time,  # 12月4日（金）23:27, or 12月4日（金） for a date
+    "due_day": deadline_day,  # the day a due instant of 00:00 belongs to
+    "countdown": due_countdown,  # あと5時間
+    "day_countdown": day_countdown,  # あと2日 (to the end of that day)
+}
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters["jdate"] = jdate
-    app.jinja_env.filters["jdatetime"] = jdatetime
+    """Every date filter of pages and mails, and status_label."""
+    app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)

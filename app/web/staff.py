@@ -1,13 +1,11 @@
 """NACCS Center staff pages: the queues, claiming, the review workbench, an application's page."""
 
-from datetime import date, datetime, timedelta
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from app.domain.schedule import JST
 from app.services import ServiceError
 from app.services.applicant_pages import task_page
 from app.services.claims import claim_next, claim_task, reassign_task, unclaim_task
@@ -40,7 +38,6 @@ from forms.summary import summarize
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 LANES = {"reviewer": "審査", "operator": "設定作業"}
-WEEKDAYS = "月火水木金土日"
 SCOPES = {"unclaimed": "未割当", "mine": "自分の担当", "all": "全件", "done": "処理済"}
 QUEUE_FILTERS = (
     "q",
@@ -64,25 +61,6 @@ STAFF_MAY = {
 # What the operator reads on the 設定作業 page besides the IDs and the shared equipment.
 SETUP_SECTIONS = ("system_setup", "entry_office")
 NOT_YOUR_ROLE = "この操作を行う権限がありません（担当の役割の職員のみ行えます）。"
-
-
-@bp.app_template_filter("jshort")
-def jshort(value: datetime | date | None) -> str:
-    """Compact Japan time for tables: 11/28（土）17:23, or 11/28（土） for a date."""
-    if not value:
-        return ""
-    if isinstance(value, datetime):
-        local = value.astimezone(JST)
-        return f"{local.month}/{local.day}（{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
-    return f"{value.month}/{value.day}（{WEEKDAYS[value.weekday()]}）"
-
-
-@bp.app_template_filter("due_day")
-def due_day(value: datetime | None) -> date | None:
-    """The day a deadline falls on: a due instant of 00:00 JST belongs to the day before."""
-    if not value:
-        return None
-    return (value.astimezone(JST) - timedelta(microseconds=1)).date()
 
 
 def staff_required(view):

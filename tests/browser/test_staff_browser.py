@@ -20,7 +20,7 @@ def shot(page, name: str) -> None:
 
 
 def short(day) -> str:
-    return f"{day.month}/{day.day}（{'月火水木金土日'[day.weekday()]}）"
+    return f"{day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）"
 
 
 def application() -> Application:

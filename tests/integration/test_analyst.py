@@ -156,7 +156,7 @@ def test_application_page_shows_where_it_stands_its_data_and_history(app, client
     assert element(page, "call_signup").get("data-state") == "done"
     assert element(page, "call_detail_entry").get("data-state") == "active"
     assert element(page, "provisional_expiry").get("data-state") == "waiting"
-    assert "期限 2026/12/03 10:00" in page  # 48 hours after signup, Japan time
+    assert "期限 2026年12月3日（木）10:00" in page  # 48 hours after signup, Japan time
     assert element(page, "call_review").get("data-state") is None
     assert (
         "詳細情報の入力：事業所に関する情報（処理中）" in lxml_html.fromstring(page).text_content()

@@ -70,7 +70,7 @@ def test_compatible_applications_move_with_their_data_and_recomputed_timers(
     page = analyst.get(f"/analyst/versions/{new.id}/migration").get_data(as_text=True)
     movable = rows(page, 0)
     assert set(movable) == {a.id, b.id}
-    assert "2026/12/03 10:00 → 2026/12/04 10:00" in movable[a.id]
+    assert "2026年12月3日（木）10:00 → 2026年12月4日（金）10:00" in movable[a.id]
 
     response = migrate(analyst, new.id)
     assert response.status_code == 302
@@ -83,7 +83,7 @@ def test_compatible_applications_move_with_their_data_and_recomputed_timers(
         )
     )
     assert (event.detail["from_version"], event.detail["to_version"]) == (old, new.id)
-    assert event.detail["timers"][0]["new"] == "2026/12/04 10:00"
+    assert event.detail["timers"][0]["new"] == "2026年12月4日（金）10:00"
     # Data kept: the screens already answered are still there, the inbox row too (new title).
     assert db.session.get(Application, b.id).answer("entry_contact")["reason"]
     ready = db.session.scalar(
@@ -221,7 +221,7 @@ def test_a_timer_added_to_a_running_task_starts_counting_at_the_move(
             "element": "Event_0reminder",
             "name": "回答期限（48時間）",
             "old": "",
-            "new": "2026/12/03 11:00",
+            "new": "2026年12月3日（木）11:00",
         }
     ]
     migrate(analyst, new.id)

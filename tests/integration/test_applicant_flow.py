@@ -119,7 +119,7 @@ def test_registration_refused_once_the_contract_deadline_passed(app, client, smt
     response = post_page(client, url, {"remarks": ""})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "利用開始希望日（2026年12月21日）は利用契約関係申込締切日を過ぎたため" in html
+    assert "利用開始希望日（2026年12月21日（月））は利用契約関係申込締切日を過ぎたため" in html
     assert only_application().reference_no is None
     page = client.get("/sections/entry_start_date").get_data(as_text=True)
     later = re.findall(r'<option value="(\d{4}-\d{2}-\d{2})"', page)[0]

@@ -133,3 +133,29 @@ def test_plan_page_says_base_fee_per_terminal(client, smtp) -> None:
     assert "<td>5,000円</td>" in estimate  # one terminal, not 2 × 5,000
     assert "10,000円" not in estimate
     assert "プランＡ" not in html and "プランＢ" not in html
+
+
+# --- dates in one format, and a countdown near a deadline (issue 11, item 7) ----------------
+
+
+def test_dates_on_mail_home_and_start_date_screen_are_written_one_way(
+    client, smtp, clock_at
+) -> None:
+    from datetime import timedelta
+
+    login_id, password = signup(client, smtp)
+    body = smtp.body(smtp.by_subject("仮アカウント登録完了")[-1])
+    assert "（2026年12月3日（木）10:00まで）" in body  # was 2026年12月03日 10:00
+    assert "12月03日" not in body
+    assert login(client, login_id, password).status_code == 302
+    home = client.get("/home").get_data(as_text=True)
+    assert "2026年12月3日（木）10:00" in home and "あと2日" in home
+    clock_at.shift(timedelta(hours=43))  # 12/3 05:00: five hours left
+    login(client, login_id, password)
+    home = client.get("/home").get_data(as_text=True)
+    assert "あと5時間" in home
+    complete_applicant_tasks(client, stop_at="entry_start_date")
+    page = client.get(next_task_url(client)).get_data(as_text=True)
+    assert "2026年12月21日（月）（申込締切 12月4日（金））" in page
+    for wrong in ("12/4", "12月04日", "プランＡ"):
+        assert wrong not in page

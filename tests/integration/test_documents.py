@@ -89,8 +89,8 @@ def test_home_shows_status_next_action_deadlines_and_news(app, client, staff_cli
     login(client, *credentials)
     home = client.get("/home").get_data(as_text=True)
     assert "詳細情報の入力中" in home and "次に行うこと" in home
-    assert "仮ログインIDの有効期限（48時間）" in home and "2026年12月3日（木） 10:00" in home
-    assert "あと約48時間" in home
+    assert "仮ログインIDの有効期限（48時間）" in home and "2026年12月3日（木）10:00" in home
+    assert "あと2日" in home
     complete_applicant_tasks(client)
     home = client.get("/home").get_data(as_text=True)
     reference = only_application().reference_no

@@ -122,7 +122,7 @@ def test_overdue_and_due_today_are_shown_on_the_business_calendar(app, smtp, clo
     waiting("2600003C", "C社", jst(date(2026, 12, 1)), date(2026, 12, 21))
     page = staff(app, "reviewer").get("/staff/").get_data(as_text=True)
     rows = page.split("<tr")[2:]
-    assert "期限超過" in rows[0] and "11/30（月）中" in rows[0]
+    assert "期限超過" in rows[0] and "11月30日（月）中" in rows[0]
     assert "本日期限" in rows[1] and "期限超過" not in rows[1]
     assert "本日期限" not in rows[2] and "期限超過" not in rows[2]
     overdue = staff(app, "reviewer").get("/staff/?due=overdue").get_data(as_text=True)

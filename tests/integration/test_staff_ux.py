@@ -76,7 +76,7 @@ def returned_then_approved_and_filed(app, smtp):
 
 
 def short(day) -> str:
-    return f"{day.month}/{day.day}（{'月火水木金土日'[day.weekday()]}）"
+    return f"{day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）"
 
 
 def test_operator_queue_row_shows_the_confirmed_date_its_deadlines_and_the_status(app, smtp):

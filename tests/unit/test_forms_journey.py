@@ -132,7 +132,7 @@ def test_confirm_refuses_a_wished_date_no_longer_open(app: Flask) -> None:
     form = posted(app, EntryConfirmForm, {"remarks": ""}, context)
     assert not form.validate()
     assert (
-        "利用開始希望日（2026年12月14日）は利用契約関係申込締切日を過ぎたため"
+        "利用開始希望日（2026年12月14日（月））は利用契約関係申込締切日を過ぎたため"
         in form.form_errors[0]
     )
     context["applicant"]["entry_start_date"]["wished_start_date"] = "2026-12-21"
