@@ -262,9 +262,11 @@ PREFERENCE = (
 def world(app, smtp):
     _staff_accounts()
     saved = snapshot_reference_data()  # junk that happens to be valid may change staff users
-    yield build_world(app, smtp)
-    restore_reference_data(saved)
-    _staff_accounts(active=False)
+    try:
+        yield build_world(app, smtp)
+    finally:
+        restore_reference_data(saved)
+        _staff_accounts(active=False)
 
 
 def test_every_other_form_route(app, world):
