@@ -3,7 +3,7 @@ disables the 仮ログインID end every copy of the (signed cookie) session."""
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.domain.schedule import JST
 from app.extensions import db
@@ -85,7 +85,7 @@ def test_a_new_staff_password_ends_every_session(app):
             roles="reviewer",
         )
         db.session.add(user)
-    user.password_hash = hash_password("old-pass-1")
+    user.password_hash, user.active = hash_password("old-pass-1"), True
     db.session.commit()
     office, home = app.test_client(), app.test_client()
     staff_login(office, "epoch-reviewer", "old-pass-1")
@@ -105,6 +105,14 @@ def test_a_new_staff_password_ends_every_session(app):
         assert response.status_code == 302 and "/staff/login" in response.location
     staff_login(office, "epoch-reviewer", "new-pass-2")
     assert office.get("/staff/").status_code == 200
+    retire("epoch-reviewer")
+
+
+def retire(login_name: str) -> None:
+    """staff_user outlives each test: a test's own account must not count as staff later."""
+    db.session.rollback()
+    db.session.execute(update(StaffUser).where(StaffUser.login == login_name).values(active=False))
+    db.session.commit()
 
 
 def test_an_administrator_changing_their_own_password_stays_logged_in(app, client):
@@ -134,6 +142,7 @@ def test_an_administrator_changing_their_own_password_stays_logged_in(app, clien
     stolen = thief.get("/admin/staff")
     assert stolen.status_code == 302 and "/staff/login" in stolen.location
     staff_login(app.test_client(), "epoch-admin", "new-pass-22")
+    retire("epoch-admin")
 
 
 def test_a_provisional_session_ends_when_the_48_hour_timer_disables_the_id(
