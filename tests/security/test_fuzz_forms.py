@@ -47,7 +47,7 @@ IMPOSSIBLE_DATES = ("2026-02-30", "0000-00-00", "99999-01-01")
 FIELD = re.compile(r"<(input|select|textarea)\b([^>]*)>", re.S)
 NAME = re.compile(r'\bname="([^"]+)"')
 TYPE = re.compile(r'\btype="([^"]+)"')
-NOT_DATA = {"csrf_token", "next"}
+NOT_DATA = {"csrf_token"}
 BUTTON_TYPES = {"submit", "button", "reset", "image", "file"}
 KEPT_TYPES = {"text", "tel", "email", "search", "textarea", None}
 
