@@ -144,6 +144,11 @@ class CalendarDayForm(AdminForm):
         description="例：臨時休業、振替営業",
     )
 
+    def validate_day(self, field) -> None:
+        """Only the years the calendar pages show (2000-2100): a day outside is never seen."""
+        if field.data is not None and not 2000 <= field.data.year <= 2100:
+            raise ValidationError("日付は2000-01-01から2100-12-31までの範囲で入力してください。")
+
 
 class OfficeForm(AdminForm):
     """An office of the registry (機器所有事業所 are looked up here)."""

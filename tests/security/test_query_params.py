@@ -166,3 +166,22 @@ def test_query_strings_never_steer_the_links(app, path):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "javascript" not in page and "http://localhost" not in page and "#x" not in page
+
+
+def test_a_calendar_day_outside_the_calendar_pages_is_refused_beside_the_field(app):
+    from app.models import CalendarDay
+
+    admin = app.test_client()
+    staff_login(admin, "admin", "admin-pass")
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"',
+        admin.get("/admin/calendar").get_data(as_text=True),
+    ).group(1)
+    for day in ("0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"):
+        response = admin.post(
+            "/admin/calendar",
+            data={"day": day, "kind": "closed", "note": "範囲外", "csrf_token": token},
+        )
+        assert response.status_code == 422, day
+        assert "2000-01-01から2100-12-31まで" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).where(CalendarDay.note == "範囲外")) == 0
