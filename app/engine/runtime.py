@@ -2,6 +2,8 @@
 
 import copy
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,7 +15,12 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.expressions import RestrictedScriptEngine
-from app.engine.serializer import spec_from_json, specs_to_json, workflow_from_json
+from app.engine.serializer import (
+    spec_from_json,
+    specs_to_json,
+    workflow_from_json,
+    workflow_from_state,
+)
 from app.engine.specs import ProductParser
 from app.engine.timers import pending_timers
 
@@ -67,13 +74,46 @@ def _specs(spec_json: str):
     return spec_from_json(spec_json)
 
 
+# Deserialized specs per version content hash (a version's spec JSON is derived from its files
+# alone, so the hash names it). Specs are only read while a workflow runs, never changed, so one
+# set serves every workflow of the version; the lock guards the cache itself across threads.
+_VERSION_SPECS: OrderedDict[str, tuple] = OrderedDict()
+_VERSION_SPECS_LOCK = threading.Lock()
+_VERSION_SPECS_MAX = 32
+
+
+def version_specs(key: str, read_spec_json: Callable[[], str]) -> tuple:
+    """(spec, subprocess specs) of the version whose content hash is `key`; `read_spec_json`
+    is called only when this process has not deserialized them yet."""
+    with _VERSION_SPECS_LOCK:
+        found = _VERSION_SPECS.get(key)
+        if found is not None:
+            _VERSION_SPECS.move_to_end(key)
+            return found
+    parsed = spec_from_json(read_spec_json())  # outside the lock: it may read the database
+    with _VERSION_SPECS_LOCK:
+        found = _VERSION_SPECS.setdefault(key, parsed)
+        _VERSION_SPECS.move_to_end(key)
+        while len(_VERSION_SPECS) > _VERSION_SPECS_MAX:
+            _VERSION_SPECS.popitem(last=False)
+    return found
+
+
+def cached_version_keys() -> list[str]:
+    with _VERSION_SPECS_LOCK:
+        return list(_VERSION_SPECS)
+
+
 def _engine(services: ServiceHandler | None) -> RestrictedScriptEngine:
     return RestrictedScriptEngine(services)
 
 
-def start_workflow(spec_json: str, data: dict, services: ServiceHandler) -> BpmnWorkflow:
-    spec, subprocess_specs = _specs(spec_json)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_engine(services))
+def start_workflow(
+    spec_json: str | None, data: dict, services: ServiceHandler, specs: tuple | None = None
+) -> BpmnWorkflow:
+    """A new workflow on the given specs (from version_specs), or on those of `spec_json`."""
+    spec, subprocess_specs = specs if specs is not None else _specs(spec_json)
+    workflow = BpmnWorkflow(spec, dict(subprocess_specs), script_engine=_engine(services))
     workflow.data.update(data)
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -83,7 +123,22 @@ def start_workflow(spec_json: str, data: dict, services: ServiceHandler) -> Bpmn
 
 
 def load_workflow(state_json: str, spec_json: str, services: ServiceHandler) -> BpmnWorkflow:
+    """Rebuild the workflow, specs included, from JSON (tools and tests; see restore_workflow)."""
     workflow = workflow_from_json(state_json, spec_json)
+    # The script engine is not serialized: set the restricted one again every time.
+    workflow.script_engine = _engine(services)
+    return workflow
+
+
+def restore_workflow(
+    state_json: str, key: str, read_spec_json: Callable[[], str], services: ServiceHandler
+) -> BpmnWorkflow:
+    """The request path: restore only the instance state against the version's cached specs
+    (`key` its content hash); the spec JSON is read only when this process lacks them."""
+    spec, subprocess_specs = version_specs(key, read_spec_json)
+    workflow = workflow_from_state(state_json, spec, dict(subprocess_specs))
+    if workflow is None:  # written by an older serializer: migrate it with the specs' JSON
+        workflow = workflow_from_json(state_json, read_spec_json())
     # The script engine is not serialized: set the restricted one again every time.
     workflow.script_engine = _engine(services)
     return workflow

@@ -3,17 +3,39 @@
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from app.engine.specs import TopicServiceTask, TopicServiceTaskConverter
 
 
+class CachedSpecWorkflowConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's workflow converter, which can also restore a workflow's state against
+    spec objects already in memory (`spec`, `subprocess_specs` passed to `from_dict`) instead
+    of rebuilding them from their JSON; the steps are those of the library's own from_dict."""
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if spec is None:
+            return super().from_dict(dct)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
 def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[TopicServiceTask] = TopicServiceTaskConverter
+    config[BpmnWorkflow] = CachedSpecWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Exact-type lookups: datetime needs its own entry even though it subclasses date.
     registry.register(
@@ -62,6 +84,18 @@ def workflow_from_json(state_json: str, spec_json: str) -> BpmnWorkflow:
     dct.update(json.loads(spec_json))
     SERIALIZER.migrate(dct)
     return SERIALIZER.from_dict(dct)
+
+
+def workflow_from_state(state_json: str, spec, subprocess_specs: dict) -> BpmnWorkflow | None:
+    """Restore only the instance's state against already deserialized specs of its version.
+
+    None when the state was written by another serializer version: its migration may need
+    the specs as JSON, so the caller restores it with workflow_from_json instead."""
+    dct = json.loads(state_json)
+    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER.VERSION:
+        return None
+    del dct[SERIALIZER.VERSION_KEY]
+    return SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
 
 
 def spec_from_json(spec_json: str):

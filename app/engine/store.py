@@ -8,6 +8,7 @@ from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.clock import now
 from app.engine import runtime
@@ -49,18 +50,39 @@ def latest_version(process_id: str) -> ProcessVersion | None:
     )
 
 
-def lock_instance(instance_id: int) -> ProcessInstance | None:
-    """Row lock on PostgreSQL; the version column protects SQLite, which has no FOR UPDATE."""
+def _locked(condition) -> ProcessInstance | None:
+    # One statement: the instance row locked and read fresh, with its version's small columns
+    # (the BPMN files and spec JSON are deferred). Only the instance row is locked.
     return db.session.scalar(
         select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update()
+        .options(joinedload(ProcessInstance.version, innerjoin=True))
+        .where(condition)
+        .with_for_update(of=ProcessInstance)
         .execution_options(populate_existing=True)
     )
 
 
+def lock_instance(instance_id: int) -> ProcessInstance | None:
+    """Row lock on PostgreSQL; the version column protects SQLite, which has no FOR UPDATE."""
+    return _locked(ProcessInstance.id == instance_id)
+
+
+def lock_instance_of(application_id: int) -> ProcessInstance | None:
+    """The application's instance, locked and read once (see lock_instance)."""
+    return _locked(ProcessInstance.application_id == application_id)
+
+
+def specs(version: ProcessVersion) -> tuple:
+    """The version's deserialized specs, cached per content hash; spec_json is read only on a miss."""
+    return runtime.version_specs(version.content_hash, lambda: version.spec_json)
+
+
 def load(instance: ProcessInstance, services: runtime.ServiceHandler) -> BpmnWorkflow:
-    return runtime.load_workflow(instance.state, instance.version.spec_json, services)
+    """Restore the instance state against its version's cached specs."""
+    version = instance.version
+    return runtime.restore_workflow(
+        instance.state, version.content_hash, lambda: version.spec_json, services
+    )
 
 
 def save(

@@ -19,9 +19,11 @@ class ProcessVersion(db.Model):
     process_id: Mapped[str] = mapped_column(String(100), index=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # {file name: BPMN XML}; kept so the analyst can see and render exactly what runs.
-    files: Mapped[dict] = mapped_column(db.JSON)
-    # The serialized SpiffWorkflow spec and subprocess specs of this version.
-    spec_json: Mapped[str] = mapped_column(Text)
+    # Deferred (like spec_json): loaded only where shown, never with the row on a submission.
+    files: Mapped[dict] = mapped_column(db.JSON, deferred=True)
+    # The serialized SpiffWorkflow spec and subprocess specs of this version; read only when
+    # this process has not cached the deserialized specs yet (engine.runtime.version_specs).
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     deployed_by: Mapped[str] = mapped_column(String(100), default="system")
 

@@ -42,8 +42,21 @@ def may_act(actor: Actor, task: HumanTask) -> bool:
     return task.owner_id == actor.staff_id
 
 
+def _by_task_id(task_id: str) -> HumanTask | None:
+    """The inbox row of a task. A page and its submission both check it: the second lookup in
+    the same session is the row already there (the identity map; reloaded by primary key if
+    expired), not a second query by task_id."""
+    known: dict = db.session.info.setdefault("human_task_by_task_id", {})
+    task = db.session.get(HumanTask, known[task_id]) if task_id in known else None
+    if task is None or task.task_id != task_id:
+        task = db.session.scalar(select(HumanTask).where(HumanTask.task_id == task_id))
+        if task is not None:
+            known[task_id] = task.id
+    return task
+
+
 def ready_task(actor: Actor, task_id: str) -> HumanTask:
-    task = db.session.scalar(select(HumanTask).where(HumanTask.task_id == task_id))
+    task = _by_task_id(task_id)
     if task is None:
         raise ServiceError("手続きが見つかりません。", 404)
     if task.state != "ready":

@@ -139,9 +139,9 @@ def _run(
     from app.services import incidents
 
     application = db.session.get(Application, application_id)
-    if application is None or application.instance is None:
+    instance = store.lock_instance_of(application_id) if application is not None else None
+    if instance is None:
         raise ServiceError("申込が見つかりません。", 404)
-    instance = store.lock_instance(application.instance.id)
     if skip_blocked and incidents.is_blocked(application_id):
         raise Skipped("障害の再試行待ちです。", 409)
     savepoint = _postgresql()
@@ -204,7 +204,7 @@ def start_instance(application: Application, data: dict, actor: Actor = SYSTEM) 
     db.session.flush()
     unit = Unit(application, instance, actor)
     unit.workflow = runtime.start_workflow(
-        version.spec_json, {"application_id": application.id, **data}, unit.services
+        None, {"application_id": application.id, **data}, unit.services, store.specs(version)
     )
     save(unit)
     return unit
