@@ -8,6 +8,7 @@ the app refuses to start without SECRET_KEY and CREDENTIAL_KEYS (see `check_conf
 import os
 from pathlib import Path
 
+import click
 from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,8 +23,9 @@ KNOWN_KEYS = {DEV_SECRET_KEY, DEV_CREDENTIAL_KEY, TEST_SECRET_KEY, TEST_CREDENTI
 RELAXED = ("development", "testing")
 
 
-class ConfigError(RuntimeError):
-    """The configuration is unsafe or incomplete; the app refuses to start."""
+class ConfigError(click.ClickException, RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start (a `flask` command
+    prints the reasons as `Error: ...`, without a traceback)."""
 
 
 class Config:

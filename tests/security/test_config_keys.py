@@ -198,3 +198,24 @@ def test_a_password_no_configured_key_opens_is_shown_as_unavailable(app, smtp, m
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
     staff_page = staff_client(app, "reviewer").get(f"/staff/applications/{application.id}/notice")
     assert staff_page.status_code == 200
+
+
+def test_a_flask_command_without_keys_says_why_without_a_traceback(tmp_path):
+    """`make serve` starts with `flask db upgrade`: the operator reads the reasons, not a stack."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "CREDENTIAL_KEYS")}
+    env.update(APP_CONFIG="production", DATABASE_URL=f"sqlite:///{tmp_path / 'none.db'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Error: APP_CONFIG=production では起動できません" in result.stderr
+    assert "SECRET_KEY" in result.stderr and "CREDENTIAL_KEYS" in result.stderr
+    assert "Traceback" not in result.stderr
