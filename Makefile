@@ -25,9 +25,10 @@ setup: install
 	$(FLASK) seed
 	$(FLASK) bpmn deploy
 
+# The mail catcher starts first; the demo applications are queued once it listens and the
+# worker delivers their mails. Mail links use PUBLIC_BASE_URL, http://127.0.0.1:PORT unless set.
 run: setup
-	$(FLASK) admin demo-applications --if-none
-	$(PY) -m app.devserver --port $(PORT)
+	$(PY) -m app.devserver --port $(PORT) --demo-applications
 
 # Production serving (docs/OPERATIONS.md): gunicorn with WEB_WORKERS web processes and
 # TIMER_WORKERS timer workers on DATABASE_URL; needs SECRET_KEY and CREDENTIAL_KEYS in the

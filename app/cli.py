@@ -248,9 +248,20 @@ def seed(reference_only: bool) -> None:
 @click.option("--port", type=int, default=None)
 def dev_smtp(host: str, port: int | None) -> None:
     """Run the local SMTP capture server; mails appear at /dev/mail."""
+    import logging
+
     from app.devmail import serve
 
-    serve(host, port or current_app.config["MAIL_PORT"], current_app.config["MAILBOX_DIR"])
+    # aiosmtpd logs every SMTP command at INFO: the console shows only problems.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    port = port or current_app.config["MAIL_PORT"]
+    try:
+        serve(host, port, current_app.config["MAILBOX_DIR"])
+    except OSError as error:  # the port is taken (another catcher, another make run ...)
+        raise click.ClickException(
+            f"メール受信用のポート {host}:{port} を使用できません（{error.strerror or error}）。"
+            f"MAIL_PORT={port + 1} make run のように、空いているポートを指定してください。"
+        ) from error
 
 
 def register_cli(app: Flask) -> None:
