@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import cache
 from typing import Any, NamedTuple, Self
 
@@ -15,6 +17,7 @@ from app.domain.text import bounded_draft, has_control_chars, machine_dependent_
 from forms.base import JapaneseMeta, SafeForm, TaskForm
 from forms.fields import (
     BLANK_CHOICE,
+    _chain,
     date_choices,
     date_label,
     radio_field,
@@ -32,6 +35,19 @@ BELOW_INSTRUCTION = "（下欄に入力してください）"
 FIELD_COMMENTS_HINT = "全体へのコメント、または各項目の「指摘」のいずれかを入力してください。"
 
 
+_HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]+")
+
+
+def comment_filter(value: Any) -> str:
+    """A reviewer's text as typed: stripped, newlines unified, half-width katakana widened
+    (machine-dependent otherwise) but full-width punctuation (！？（）：) kept, not narrowed."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _HALFWIDTH_KANA_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return unicodedata.normalize("NFC", text).strip()
+
+
 class FieldComments(Field):
     """差戻し comments by target (``form_key`` or ``form_key.field``), posted as ``<name>-<target>``.
 
@@ -47,7 +63,7 @@ class FieldComments(Field):
             prefix = f"{self.name}-"
             for key in formdata:
                 if key.startswith(prefix):
-                    text = text_filter(formdata.get(key))
+                    text = comment_filter(formdata.get(key))
                     if text:
                         self.data[key[len(prefix) :]] = text
 
@@ -111,10 +127,14 @@ class ReviewDecisionForm(TaskForm):
             MaxLength(2000),
             NoMachineDependentChars(),
         ],
-        filters=[text_filter],
+        filters=[comment_filter],
         description="申込者に修正を依頼する内容を記入してください。" + FIELD_COMMENTS_HINT,
     )
-    reason = textarea_field("却下理由", max_length=2000, required=True, when=REJECT)
+    reason = TextAreaField(
+        "却下理由",
+        _chain(True, REJECT, MaxLength(2000), NoMachineDependentChars()),
+        filters=[comment_filter],
+    )
     field_comments = FieldComments("項目ごとの指摘")
 
     def prepare(self, context: Any = None) -> Self:

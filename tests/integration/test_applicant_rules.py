@@ -159,3 +159,20 @@ def test_dates_on_mail_home_and_start_date_screen_are_written_one_way(
     assert "2026年12月21日（月）（申込締切 12月4日（金））" in page
     for wrong in ("12/4", "12月04日", "プランＡ"):
         assert wrong not in page
+
+
+# --- small ones (issue 11, item 8) -------------------------------------------------------------
+
+
+def test_reviewer_full_width_punctuation_reaches_applicant_and_mail_as_typed(
+    client, staff_client, smtp
+) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    staff_login(staff_client)
+    typed = "事業所名を確認してください！（例：本社）　ＦＡＸ番号も？"
+    review(staff_client, "return", comment=typed)
+    home = client.get("/home").get_data(as_text=True)
+    assert typed in home
+    assert "確認してください!(例:本社)" not in home
+    assert typed in smtp.body(smtp.by_subject("利用申込内容の修正のお願い")[-1])
