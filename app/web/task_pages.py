@@ -21,6 +21,13 @@ WRONG_PAGE = "この手続きはこの画面からは操作できません。"
 SAVED_AND_LOGGED_OUT = (
     "入力内容を一時保存してログアウトしました。再度ログインすると、この画面から続けて入力できます。"
 )
+# What the applicant is told after a screen that ends a stage without a page of its own.
+SUBMITTED_MESSAGES = {
+    "system_setup": (
+        "システム設定の申込を受け付けました。NACCSセンターで受付・デジタル証明書発行作業を"
+        "行います。作業が完了すると、申込担当者と管理責任者にE-mailでお知らせします。"
+    ),
+}
 
 
 def build_form(form_key: str, application, saved: dict | None, draft: dict | None, post: bool):
@@ -118,6 +125,8 @@ def handle_task(task_id: str, done_endpoint: str, staff: bool = False):
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for(done_endpoint))
+        if actor.kind == "applicant" and view.task.form_key in SUBMITTED_MESSAGES:
+            flash(SUBMITTED_MESSAGES[view.task.form_key], "info")
         if view.task.form_key in AFTER_SUBMIT and actor.kind == "applicant":
             return redirect(url_for(AFTER_SUBMIT[view.task.form_key]))
         if next_task is not None and next_task.process_id == view.task.process_id:

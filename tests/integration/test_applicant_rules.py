@@ -176,3 +176,34 @@ def test_reviewer_full_width_punctuation_reaches_applicant_and_mail_as_typed(
     assert typed in home
     assert "確認してください!(例:本社)" not in home
     assert typed in smtp.body(smtp.by_subject("利用申込内容の修正のお願い")[-1])
+
+
+def test_naccs_choice_hint_names_the_buttons_not_numbers(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_manager")
+    html = client.get(next_task_url(client)).get_data(as_text=True)
+    assert "1 および 2" not in html and "1の申込手続き" not in html
+    assert "netNACCSと一般NACCSの両方を利用したい方は" in html
+
+
+def test_menu_after_approval_offers_the_application_pdf_once(client, staff_client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    application = only_application()
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    home = client.get("/home").get_data(as_text=True)
+    assert home.count("kind=application_form") + home.count("/application_form") == 1, home
+
+
+def test_filing_the_system_setup_says_what_happens_next(client, staff_client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    application = only_application()
+    staff_login(staff_client)
+    review(staff_client, "approve", confirmed_start_date=application.wished_start_date.isoformat())
+    complete_applicant_tasks(client, stop_at="system_setup")
+    response = post_page(client, next_task_url(client), ANSWERS["system_setup"])
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "システム設定の申込を受け付けました。" in page
