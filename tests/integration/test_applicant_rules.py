@@ -207,3 +207,29 @@ def test_filing_the_system_setup_says_what_happens_next(client, staff_client, sm
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "システム設定の申込を受け付けました。" in page
+
+
+def test_mails_to_both_contacts_greet_both(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    manager = dict(
+        ANSWERS["entry_manager"],
+        mode="other",
+        department="情報システム部",
+        title="部長",
+        name="管理 次郎",
+        kana="カンリ ジロウ",
+        phone="0312345679",
+        email="kanri.jiro@naccs.example.jp",
+    )
+    complete_applicant_tasks(client, {"entry_manager": manager})
+    mail = smtp.by_subject("受付完了")[-1]
+    assert "kanri.jiro@naccs.example.jp" in str(mail["to"])
+    body = smtp.body(mail).replace("\r\n", "\n")
+    assert "申込担当者 混載 一郎 様\n管理責任者 管理 次郎 様\n" in body
+
+
+def test_mails_to_one_contact_greet_one(client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    body = smtp.body(smtp.by_subject("受付完了")[-1]).replace("\r\n", "\n")
+    assert "ナックスシステム株式会社\n混載 一郎 様\n\n" in body and "管理責任者 " not in body
