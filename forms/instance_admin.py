@@ -1,9 +1,8 @@
 """Forms of instance administration: a reason for every operation, and a variable correction."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 
-from forms.base import JapaneseMeta
+from forms.base import SafeForm
 from forms.fields import textarea_field
 from forms.validators import MaxLength, Required
 
@@ -14,9 +13,8 @@ VALUE_KINDS = [
 ]
 
 
-class _PlainForm(FlaskForm):
-    class Meta(JapaneseMeta):
-        pass
+class _PlainForm(SafeForm):
+    """Every text field refuses control and bidi-override characters beside the field."""
 
 
 class ReasonForm(_PlainForm):

@@ -1,14 +1,11 @@
 """Forms of the operations pages: retry or resolve an incident, resend a mail (CSRF on each)."""
 
-from flask_wtf import FlaskForm
-
-from forms.base import JapaneseMeta
+from forms.base import SafeForm
 from forms.fields import textarea_field
 
 
-class _PlainForm(FlaskForm):
-    class Meta(JapaneseMeta):
-        pass
+class _PlainForm(SafeForm):
+    """Every text field refuses control and bidi-override characters beside the field."""
 
 
 class ActionForm(_PlainForm):

@@ -489,3 +489,24 @@ def test_staff_screens_posted_during_a_suspension_keep_their_input(app, client, 
     html = response.get_data(as_text=True)
     assert "この申込は現在一時停止されています。" in html and "停止中に書いた差戻し理由" in html
     assert latest().status == "submitted"
+
+
+def test_instance_admin_and_operations_forms_refuse_control_characters(app):
+    from werkzeug.datastructures import MultiDict
+
+    from forms.instance_admin import ReasonForm, VariableForm
+    from forms.operations import ResolveIncidentForm
+
+    with app.test_request_context(method="POST"):
+        for form in (
+            ReasonForm(MultiDict({"reason": "取消\u202e理由"}), meta={"csrf": False}),
+            ResolveIncidentForm(MultiDict({"note": "対応\x1b済"}), meta={"csrf": False}),
+        ):
+            assert not form.validate()
+        variable = VariableForm(
+            MultiDict({"name": "x", "kind": "string", "value": "a\x00b", "reason": "理由"}),
+            meta={"csrf": False},
+        )
+        variable.offer(["x"])
+        variable.validate()
+        assert "\x00" not in (variable.value.data or "")
