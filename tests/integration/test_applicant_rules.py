@@ -233,3 +233,32 @@ def test_mails_to_one_contact_greet_one(client, smtp) -> None:
     complete_applicant_tasks(client)
     body = smtp.body(smtp.by_subject("受付完了")[-1]).replace("\r\n", "\n")
     assert "ナックスシステム株式会社\n混載 一郎 様\n\n" in body and "管理責任者 " not in body
+
+
+DESCRIBEDBY = re.compile(r'aria-describedby="([^"]*)"')
+
+
+def assert_described_by_existing_ids(html: str) -> None:
+    assert 'aria-describedby="None"' not in html
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    for value in DESCRIBEDBY.findall(html):
+        for ref in value.split():
+            assert ref in ids, f"aria-describedby points at a missing id {ref!r}"
+
+
+def test_field_comments_are_tied_to_their_fields(client, staff_client, smtp) -> None:
+    assert login(client, *signup(client, smtp)).status_code == 302
+    complete_applicant_tasks(client)
+    staff_login(staff_client)
+    comment = "事業所名は登記上の名称で入力してください。"
+    review(staff_client, "return", **{"field_comments-entry_office.office_name": comment})
+    html = client.get("/sections/entry_office").get_data(as_text=True)
+    assert comment in html
+    box = re.search(r'<input[^>]*id="office_name"[^>]*>', html).group(0)
+    assert "office_name-comment" in DESCRIBEDBY.search(box).group(1)
+    assert re.search(r'id="office_name-comment"[^>]*>.*?' + re.escape(comment), html, re.S)
+    assert_described_by_existing_ids(html)
+    inbox = staff_client.get("/staff/").get_data(as_text=True)
+    assert_described_by_existing_ids(inbox)
+    inbox = staff_client.get("/staff/?q=%00&submitted_from=x").get_data(as_text=True)
+    assert_described_by_existing_ids(inbox)
