@@ -262,3 +262,13 @@ def test_field_comments_are_tied_to_their_fields(client, staff_client, smtp) -> 
     assert_described_by_existing_ids(inbox)
     inbox = staff_client.get("/staff/?q=%00&submitted_from=x").get_data(as_text=True)
     assert_described_by_existing_ids(inbox)
+
+
+def test_every_page_links_the_favicon(client) -> None:
+    html = client.get("/").get_data(as_text=True)
+    link = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', html)
+    assert link, "no favicon link"
+    icon = client.get(link.group(1))
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data and b"style=" not in icon.data
+    assert 'rel="icon"' in client.get("/staff/login").get_data(as_text=True)
