@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import exists, func, or_, select
 
 from app.clock import now
-from app.domain.schedule import JST
+from app.domain.dates import date_time
 from app.engine import runtime
 from app.engine.diagram import ACTIVITIES, Process, XmlError, main_path, parse_xml, processes
 from app.engine.render import Overlay, RenderError, diagrams, render
@@ -63,8 +63,7 @@ def get_version(version_id: int) -> ProcessVersion:
 def jst(value: str | datetime | None) -> str:
     if not value:
         return ""
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return f"{when.astimezone(JST):%Y/%m/%d %H:%M}"
+    return date_time(value)
 
 
 def versions() -> list[dict]:
