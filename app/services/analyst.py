@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import undefer
 
 from app.clock import now
 from app.domain.dates import date_time
@@ -66,6 +67,11 @@ def jst(value: str | datetime | None) -> str:
     return date_time(value)
 
 
+def version_ids() -> list[int]:
+    """Ids of the deployed versions, newest first (for filters: no files read)."""
+    return list(db.session.scalars(select(ProcessVersion.id).order_by(ProcessVersion.id.desc())))
+
+
 def versions() -> list[dict]:
     """Deployed versions, newest first, with who, when, hash and how many applications use each."""
     running = dict(
@@ -80,7 +86,11 @@ def versions() -> list[dict]:
             select(ProcessInstance.version_id, func.count()).group_by(ProcessInstance.version_id)
         ).all()
     )
-    rows = db.session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())).all()
+    rows = db.session.scalars(
+        select(ProcessVersion)
+        .options(undefer(ProcessVersion.files))  # listed by name below
+        .order_by(ProcessVersion.id.desc())
+    ).all()
     latest: dict[str, int] = {}
     for version in rows:
         latest.setdefault(version.process_id, version.id)
@@ -101,9 +111,12 @@ def versions() -> list[dict]:
 
 def _stages_of(instance: ProcessInstance, states: dict | None = None) -> list[str]:
     """Elements of the main process the application stands on (boundary timers left out)."""
-    version = instance.version
+    return _stages_at(instance.version, instance.state, states)
+
+
+def _stages_at(version: ProcessVersion, state: str, states: dict | None = None) -> list[str]:
     main = model(version).get(version.process_id)
-    states = states or runtime.element_states(instance.state, version.process_id)
+    states = states or runtime.element_states(state, version.process_id)
     if main is None:
         return []
     return [
@@ -261,16 +274,16 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
             ProcessInstance.status == "running",
             or_(ProcessInstance.next_timer_at <= limit, task_due),
         )
-    rows = db.session.execute(query.order_by(Application.id.desc()).limit(2000)).all()
-    found = []
-    for application, instance in rows:
-        stages = _stages_of(instance)
-        if filters.stage and filters.stage not in stages:
-            continue
-        found.append((application, instance, stages))
-    total = len(found)
     page = max(filters.page, 1)
-    shown = found[(page - 1) * per_page : page * per_page]
+    if filters.stage:
+        shown, total = _page_at_stage(query, filters.stage, page, per_page)
+    else:
+        counted = query.with_only_columns(Application.id).subquery()
+        total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+        rows = db.session.execute(
+            query.order_by(Application.id.desc()).offset((page - 1) * per_page).limit(per_page)
+        ).all()
+        shown = [(application, instance, _stages_of(instance)) for application, instance in rows]
     ids = [a.id for a, _i, _s in shown]
     ready = db.session.execute(
         select(HumanTask.application_id, HumanTask.title, HumanTask.due_at).where(
@@ -294,6 +307,29 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
             }
         )
     return {"rows": result, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
+
+
+def _page_at_stage(query, stage: str, page: int, per_page: int) -> tuple[list, int]:
+    """One page of the applications standing on `stage`, and their real total. Where an
+    application stands is read from its state, so every matching state is read here, in
+    batches (only the columns needed), newest first; only the page's rows are loaded whole."""
+    ids_query = query.with_only_columns(
+        Application.id, ProcessInstance.version_id, ProcessInstance.state
+    ).order_by(Application.id.desc())
+    first, total, page_ids = (page - 1) * per_page, 0, []
+    versions = {v.id: v for v in db.session.scalars(select(ProcessVersion))}  # a few small rows
+    for application_id, version_id, state in db.session.execute(
+        ids_query.execution_options(yield_per=500)
+    ):
+        if stage not in _stages_at(versions[version_id], state):
+            continue
+        if first <= total < first + per_page:
+            page_ids.append(application_id)
+        total += 1
+    rows = db.session.execute(
+        query.where(Application.id.in_(page_ids)).order_by(Application.id.desc())
+    ).all()
+    return [(a, i, _stages_of(i)) for a, i in rows], total
 
 
 def instance_page(

@@ -22,6 +22,7 @@ from app.services.analyst import (
     instances,
     stage_choices,
     version_file,
+    version_ids,
     version_page,
     versions,
 )
@@ -148,7 +149,7 @@ def migration(version_id: int):
 @analyst_required
 def applications():
     form = InstanceFilterForm(formdata=request.args)
-    form.prepare(STATUS_LABELS, stage_choices(), [v["version"].id for v in versions()])
+    form.prepare(STATUS_LABELS, stage_choices(), version_ids())
     valid = form.validate()
     filters = InstanceFilter(
         status=form.status.data or None,
