@@ -151,7 +151,7 @@ def next_action(app: Application, task: HumanTask | None) -> str:
 def progress(app: Application):
     """The simplified diagram of where the application stands (SVG and a text list)."""
     # Imported here: the analyst side imports the form registry, which imports this module.
-    from app.services.analyst import applicant_progress_svg
+    from app.services.applicant_progress import applicant_progress_svg
 
     return applicant_progress_svg(app.id)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Application, AuditEvent, ProcessInstance, ProcessVersion
-from app.services.analyst import applicant_progress, applicant_progress_svg
+from app.services.applicant_progress import applicant_progress, applicant_progress_svg
 from tests.helpers import complete_applicant_tasks, csrf_token, login, review, signup, staff_login
 
 ROOT = Path(__file__).resolve().parents[2]
