@@ -1,11 +1,14 @@
 """Every error of a screen in one pass, in the browser: summary, beside the field, only the
 wrong boxes outlined (issue 11, item 5)."""
 
+import os
+
 import pytest
 
 from tests.helpers import complete_applicant_tasks, login, next_task_url, signup
 
 pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("SCREENSHOTS_DIR")
 
 
 def _to_billing(live_app, smtp, page) -> None:
@@ -48,3 +51,5 @@ def test_billing_reports_the_email_format_with_the_other_errors(browser_page, li
         assert "has-error" not in (box.locator("xpath=..").get_attribute("class") or "")
     assert "has-error" in (email1.locator("xpath=..").get_attribute("class") or "")
     expect(email1).to_have_value("billing@")  # nothing typed is lost
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "applicant_billing_errors.png"), full_page=True)
