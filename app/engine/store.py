@@ -50,14 +50,14 @@ def latest_version(process_id: str) -> ProcessVersion | None:
     )
 
 
-def _locked(condition) -> ProcessInstance | None:
+def _locked(condition, skip_locked: bool = False) -> ProcessInstance | None:
     # One statement: the instance row locked and read fresh, with its version's small columns
     # (the BPMN files and spec JSON are deferred). Only the instance row is locked.
     return db.session.scalar(
         select(ProcessInstance)
         .options(joinedload(ProcessInstance.version, innerjoin=True))
         .where(condition)
-        .with_for_update(of=ProcessInstance)
+        .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
 
@@ -67,9 +67,10 @@ def lock_instance(instance_id: int) -> ProcessInstance | None:
     return _locked(ProcessInstance.id == instance_id)
 
 
-def lock_instance_of(application_id: int) -> ProcessInstance | None:
-    """The application's instance, locked and read once (see lock_instance)."""
-    return _locked(ProcessInstance.application_id == application_id)
+def lock_instance_of(application_id: int, skip_locked: bool = False) -> ProcessInstance | None:
+    """The application's instance, locked and read once (see lock_instance). `skip_locked`
+    (timer workers): None at once when another transaction holds the row (SKIP LOCKED)."""
+    return _locked(ProcessInstance.application_id == application_id, skip_locked)
 
 
 def specs(version: ProcessVersion) -> tuple:

@@ -139,7 +139,15 @@ def _run(
     from app.services import incidents
 
     application = db.session.get(Application, application_id)
-    instance = store.lock_instance_of(application_id) if application is not None else None
+    # The worker skips a row another worker (or a request) holds: several workers share the
+    # due applications instead of queueing on one row (FOR UPDATE SKIP LOCKED on PostgreSQL).
+    instance = (
+        store.lock_instance_of(application_id, skip_locked=skip_blocked)
+        if application is not None
+        else None
+    )
+    if instance is None and skip_blocked and application is not None:
+        raise Skipped("他の処理が実行中です。", 409)
     if instance is None:
         raise ServiceError("申込が見つかりません。", 404)
     if skip_blocked and incidents.is_blocked(application_id):

@@ -333,3 +333,40 @@ def test_four_workers_200_due_one_poisoned(app, smtp, clock_at, monkeypatch):
     assert [(i.application_id, i.attempts) for i in incidents] == [(poisoned, 1)]
     statuses = db.session.scalars(select(Application.status).order_by(Application.id)).all()
     assert statuses.count("expired") == count - 1
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="row locks: PostgreSQL")
+def test_a_worker_skips_an_application_another_transaction_holds(app, smtp, clock_at):
+    """FOR UPDATE SKIP LOCKED: a row held by another worker (or a request) is left to it, the
+    pass goes on with the others at once instead of queueing behind the lock."""
+    import time
+
+    from sqlalchemy import text
+
+    ids = quick_signups(app, 3)
+    held = ids[1]
+    clock_at.shift(EXPIRY)
+    result: list[int] = []
+
+    def work():
+        with app.app_context():
+            result.append(fire_due_timers())
+
+    with db.engine.connect() as other:
+        other.execute(
+            text("SELECT id FROM process_instance WHERE application_id = :a FOR UPDATE"),
+            {"a": held},
+        )
+        began = time.monotonic()
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join(timeout=8)
+        elapsed = time.monotonic() - began
+        other.rollback()  # a worker queued behind the lock goes on now
+        worker.join()
+    advanced = result[0]
+    assert elapsed < 7, "the pass waited for the held row"
+    assert advanced == 2 and timer_fired(held) == 0
+    assert [timer_fired(i) for i in ids if i != held] == [1, 1]
+    assert db.session.scalars(select(Incident)).all() == []
+    assert fire_due_timers() == 1 and timer_fired(held) == 1  # the next pass takes it
