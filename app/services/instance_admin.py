@@ -18,10 +18,7 @@ from app.extensions import db
 from app.models import Application, HumanTask, ReviewDecision
 from app.services import Actor, ServiceError
 from app.services.actions import contacts
-
-# ADMIN_ACTIONS and describe_admin_event are read from here by services.staff_views.
-from app.services.instance_admin_views import (  # noqa: F401
-    ADMIN_ACTIONS,
+from app.services.instance_admin_views import (
     ADMIN_ROLES,
     BEFORE_DECISION,
     NO_RIGHT,
@@ -32,7 +29,6 @@ from app.services.instance_admin_views import (  # noqa: F401
     _json,
     _label,
     _require,
-    describe_admin_event,
 )
 from app.services.unit import Unit, audit, due_for, run
 

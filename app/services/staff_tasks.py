@@ -10,7 +10,8 @@ from app.extensions import db
 from app.models import Application, AuditEvent, HumanTask, Office
 from app.services import Actor
 from app.services.reference import office, schedule_entry
-from app.services.staff_views import TimelineItem, timeline, work_due
+from app.services.staff_page import TimelineItem, timeline
+from app.services.staff_views import work_due
 
 CLAIM_ACTIONS = ("task_claimed", "task_reassigned")
 

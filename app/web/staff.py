@@ -11,9 +11,9 @@ from app.services.applicant_pages import task_page
 from app.services.claims import claim_next, claim_task, reassign_task, unclaim_task
 from app.services.people import staff_choices
 from app.services.review import DECISION_LABELS, add_note, workbench
+from app.services.staff_page import staff_application
 from app.services.staff_tasks import setup_work, task_holder
 from app.services.staff_views import inbox as inbox_view
-from app.services.staff_views import staff_application
 from app.services.tasks import open_task, save_draft, submit_task
 from app.services.unit import Suspended
 from app.services.views import form_context, id_notice
