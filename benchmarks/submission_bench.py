@@ -1,0 +1,287 @@
+"""P1: one applicant form submission over HTTP against a bare SpiffWorkflow step, same real state.
+
+`measure_submission()` drives real applications through the product (Flask test client: terms,
+contact, login, the detail screens) up to one screen, then measures
+  (a) the product's POST of that screen: CPU ms of the whole request (process time: Flask,
+      forms, services, engine, SQLite or the PostgreSQL client) and its SQL statements;
+  (b) the bare engine step on the same saved state: restore it against the version's cached
+      specs, complete the same task with the same data, run the engine steps, serialize.
+Each POST needs a fresh application at that screen, so N applications are driven there first;
+the bare step repeats on one of those states. Prints both medians and their ratio.
+
+Run: `.venv/bin/python benchmarks/submission_bench.py [--screen KEY] [-n N] [--profile]`
+(SQLite in a temp dir; with DATABASE_URL set, a private schema on that PostgreSQL).
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SCREEN = "entry_office"  # a detail screen with many fields (address, customs office)
+SAMPLES = 15
+PASSWORD = "Bench-pass-1"
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FORM_KEY = re.compile(r'data-form-key="([a-z_]+)"')
+TASK_LINK = re.compile(r'href="(/tasks/[0-9a-f-]{36})"')
+
+
+@contextmanager
+def _database():
+    """A private database: a temp SQLite file, or a fresh schema when DATABASE_URL is set."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/submission.sqlite3"
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_submission_{os.getpid()}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+def _app(database_url: str):
+    from app import create_app
+    from app.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        DEV_TOOLS = False  # as in production: no development clock read per request
+        MAIL_SUPPRESS_SEND = True
+        SIGNUP_MAX_PER_ADDRESS = 10**6  # every signup comes from the test client's address
+
+    return create_app(Config)
+
+
+def _token(html: str) -> str:
+    return CSRF.search(html).group(1)
+
+
+def _post_page(client, url: str, data: dict):
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": _token(page), "submit": "1"})
+
+
+def _first_option(html: str, field: str) -> str:
+    select = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', html, re.S)
+    return next(v for v in re.findall(r'<option[^>]*value="([^"]*)"', select.group(1)) if v)
+
+
+def _to_screen(app, screen: str):
+    """A new application, signed up and logged in over HTTP, standing at `screen`.
+    Returns (client, task URL, the screen's HTML)."""
+    from app.extensions import db
+    from app.models import ProvisionalAccount
+    from app.security import hash_password
+    from tests.helpers import ANSWERS, SIGNUP_CONTACT
+
+    client = app.test_client()
+    page = client.get("/signup").get_data(as_text=True)
+    response = client.post("/signup", data={"csrf_token": _token(page)})
+    response = _post_page(client, response.location, SIGNUP_CONTACT)
+    response = _post_page(client, response.location, {})
+    assert response.location.endswith("/signup/done"), response.location
+    with app.app_context():  # the password comes by mail; the bench sets a known one
+        account = db.session.scalars(
+            db.select(ProvisionalAccount).order_by(ProvisionalAccount.id.desc()).limit(1)
+        ).one()
+        account.password_hash = hash_password(PASSWORD)
+        login_id = account.login_id
+        db.session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    data = {"login_id": login_id, "password": PASSWORD, "csrf_token": _token(page)}
+    assert client.post("/login", data=data).status_code == 302
+    url = TASK_LINK.search(client.get("/home").get_data(as_text=True)).group(1)
+    while True:
+        html = client.get(url).get_data(as_text=True)
+        form_key = FORM_KEY.search(html).group(1)
+        if form_key == screen:
+            return client, url, html
+        data = dict(ANSWERS[form_key])
+        if form_key == "entry_start_date":
+            data["wished_start_date"] = _first_option(html, "wished_start_date")
+        response = client.post(url, data={**data, "csrf_token": _token(html), "submit": "1"})
+        assert response.status_code == 302, (form_key, response.status_code)
+        url = response.location
+        assert "/tasks/" in url, (form_key, url)
+
+
+def _saved_state(app, task_url: str) -> tuple:
+    """(SpiffWorkflow's own state JSON, version content hash, task id, lane) behind a screen."""
+    from app.engine import store
+    from app.engine.serializer import workflow_state_to_json
+    from app.extensions import db
+    from app.models import HumanTask
+
+    task_id = task_url.rsplit("/", 1)[1]
+    with app.app_context():
+        task = db.session.scalar(db.select(HumanTask).where(HumanTask.task_id == task_id))
+        instance = task.application.instance
+        workflow = store.load(instance, lambda *args: None)
+        state = workflow_state_to_json(workflow), instance.version.content_hash
+        db.session.remove()
+    return (*state, task_id, task.lane)
+
+
+def _answer(app, task_url: str, form_key: str) -> dict:
+    """The data the product completed the task with (stored as the screen's answer)."""
+    from app.extensions import db
+    from app.models import HumanTask
+
+    with app.app_context():
+        task_id = task_url.rsplit("/", 1)[1]
+        task = db.session.scalar(db.select(HumanTask).where(HumanTask.task_id == task_id))
+        data = dict(task.application.answers[form_key])
+        db.session.remove()
+    return data
+
+
+def _bare_step(state: str, key: str, task_id: str, lane: str, updates: dict) -> str:
+    from app.engine import runtime
+    from app.engine.serializer import workflow_state_to_json
+
+    workflow = runtime.restore_workflow(state, key, _no_spec_json, lambda *args: None)
+    runtime.complete_task(workflow, task_id, lane, updates)
+    return workflow_state_to_json(workflow)
+
+
+def _no_spec_json() -> str:
+    raise AssertionError("the version's specs should be cached by now")
+
+
+@contextmanager
+def _counting(app):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _cpu_ms(fn, *args, **kwargs) -> tuple[float, object]:
+    start = time.process_time()
+    result = fn(*args, **kwargs)
+    return (time.process_time() - start) * 1000, result
+
+
+def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bool = False) -> dict:
+    """Drive `samples` applications to `screen` over HTTP, POST it on each, then time the bare
+    engine step on one of the same saved states. CPU milliseconds (process time), medians."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.services.deploy import deploy_repository
+    from app.services.seed import seed_reference_data
+    from tests.helpers import ANSWERS
+
+    with _database() as url:
+        app = _app(url)
+        with app.app_context():
+            upgrade()
+            seed_reference_data()
+            deploy_repository("bench")
+            db.session.remove()
+        data = dict(ANSWERS[screen])
+        product, statements, bare = [], [], []
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+        updates = state = None
+        for _ in range(samples + 1):  # the first POST warms caches (specs, templates, forms)
+            client, task_url, html = _to_screen(app, screen)
+            payload = {**data, "csrf_token": _token(html), "submit": "1"}
+            if screen == "entry_start_date":
+                payload["wished_start_date"] = _first_option(html, "wished_start_date")
+            if state is None:
+                state = _saved_state(app, task_url)
+            with _counting(app) as seen:
+                if profiler is not None and updates is not None:
+                    profiler.enable()
+                ms, response = _cpu_ms(client.post, task_url, data=payload)
+                if profiler is not None:
+                    profiler.disable()
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+            if updates is None:
+                updates = {screen: _answer(app, task_url, screen)}
+                continue
+            product.append(ms)
+            statements.append(len(seen))
+        for _ in range(max(samples, 20)):
+            ms, _result = _cpu_ms(_bare_step, *state, updates)
+            bare.append(ms)
+        dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
+    result = {
+        "screen": screen,
+        "database": dialect,
+        "samples": samples,
+        "state_bytes": len(state[0].encode()),
+        "product_cpu_ms": statistics.median(product),
+        "product_statements": int(statistics.median(statements)),
+        "bare_cpu_ms": statistics.median(bare),
+    }
+    result["ratio"] = result["product_cpu_ms"] / result["bare_cpu_ms"]
+    _print(result)
+    if profiler is not None:
+        import pstats
+
+        stats = pstats.Stats(profiler)
+        if os.environ.get("PROFILE_OUT"):
+            stats.dump_stats(os.environ["PROFILE_OUT"])
+        stats.sort_stats("cumulative").print_stats(45)
+    return result
+
+
+def _print(result: dict) -> None:
+    print(
+        f"submission of {result['screen']} ({result['database']}, state "
+        f"{result['state_bytes'] / 1000:.1f} KB, median of {result['samples']}):\n"
+        f"  product POST over HTTP: {result['product_cpu_ms']:.2f} ms CPU, "
+        f"{result['product_statements']} SQL statements\n"
+        f"  bare engine step (restore against cached specs, complete, engine steps, "
+        f"serialize): {result['bare_cpu_ms']:.2f} ms CPU\n"
+        f"  ratio: {result['ratio']:.2f}x (goal <= 3x)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screen", default=SCREEN)
+    parser.add_argument("-n", type=int, default=SAMPLES)
+    parser.add_argument("--profile", action="store_true", help="cProfile the product's POSTs")
+    args = parser.parse_args()
+    measure_submission(args.screen, args.n, args.profile)
+
+
+if __name__ == "__main__":
+    main()
