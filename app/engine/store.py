@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import select
+from sqlalchemy import literal, select, update
 from sqlalchemy.orm import joinedload
 
 from app.clock import now
@@ -50,27 +50,36 @@ def latest_version(process_id: str) -> ProcessVersion | None:
     )
 
 
-def _locked(condition, skip_locked: bool = False) -> ProcessInstance | None:
-    # One statement: the instance row locked and read fresh, with its version's small columns
-    # (the BPMN files and spec JSON are deferred). Only the instance row is locked.
-    return db.session.scalar(
-        select(ProcessInstance)
-        .options(joinedload(ProcessInstance.version, innerjoin=True))
+def _locked(condition, skip_locked: bool = False, flag=None):
+    # One statement: the instance row locked and read fresh, with its application and its
+    # version's small columns (the BPMN files and spec JSON are deferred), and `flag` (a SQL
+    # expression the caller wants to know about) when given. Only the instance row is locked.
+    query = (
+        select(ProcessInstance, flag if flag is not None else literal(False))
+        .options(
+            joinedload(ProcessInstance.version, innerjoin=True),
+            joinedload(ProcessInstance.application, innerjoin=True),
+        )
         .where(condition)
         .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
+    row = db.session.execute(query).one_or_none()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
 
 
 def lock_instance(instance_id: int) -> ProcessInstance | None:
     """Row lock on PostgreSQL; the version column protects SQLite, which has no FOR UPDATE."""
-    return _locked(ProcessInstance.id == instance_id)
+    return _locked(ProcessInstance.id == instance_id)[0]
 
 
-def lock_instance_of(application_id: int, skip_locked: bool = False) -> ProcessInstance | None:
-    """The application's instance, locked and read once (see lock_instance). `skip_locked`
-    (timer workers): None at once when another transaction holds the row (SKIP LOCKED)."""
-    return _locked(ProcessInstance.application_id == application_id, skip_locked)
+def lock_instance_of(
+    application_id: int, skip_locked: bool = False, flag=None
+) -> tuple[ProcessInstance | None, bool]:
+    """The application's instance, locked and read once with its application (see _locked),
+    and the value of `flag`. `skip_locked` (timer workers): None at once when another
+    transaction holds the row (SKIP LOCKED)."""
+    return _locked(ProcessInstance.application_id == application_id, skip_locked, flag)
 
 
 def specs(version: ProcessVersion) -> tuple:
@@ -86,16 +95,27 @@ def load(instance: ProcessInstance, services: runtime.ServiceHandler) -> BpmnWor
     )
 
 
+def inbox_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """The READY user tasks of a workflow just restored: after every save these are exactly
+    the instance's "ready" inbox rows, so a later save can sync the inbox without reading it."""
+    return {task.task_id for task in runtime.ready_tasks(workflow)}
+
+
 def save(
-    instance: ProcessInstance, workflow: BpmnWorkflow, actor: str, due_for: DueFor
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    actor: str,
+    due_for: DueFor,
+    known: set[str] | None = None,
 ) -> list[runtime.ReadyTask]:
-    """Write state, status, next timer and the inbox rows for this instance."""
+    """Write state, status, next timer and the inbox rows for this instance. `known`: the task
+    ids of its "ready" rows (inbox_task_ids at load), or None to read them."""
     instance.state = workflow_state_to_json(workflow)
     instance.status = runtime.workflow_status(workflow)
     instance.next_timer_at = next_timer_at(workflow)
     instance.updated_at = now()
     ready = runtime.ready_tasks(workflow)
-    sync_inbox(instance, workflow, ready, actor, due_for)
+    sync_inbox(instance, workflow, ready, actor, due_for, known)
     return ready
 
 
@@ -105,20 +125,36 @@ def sync_inbox(
     ready: list[runtime.ReadyTask],
     actor: str,
     due_for: DueFor,
+    known: set[str] | None = None,
 ) -> None:
-    rows = db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
-    ).all()
-    by_task = {row.task_id: row for row in rows}
+    """By difference: rows of tasks no longer READY are closed (completed or cancelled), rows
+    for newly READY tasks inserted; nothing is written when the READY tasks did not change."""
+    if known is None:
+        known = set(
+            db.session.scalars(
+                select(HumanTask.task_id).where(
+                    HumanTask.instance_id == instance.id, HumanTask.state == "ready"
+                )
+            )
+        )
     ready_ids = {task.task_id for task in ready}
-    for row in rows:
-        if row.task_id not in ready_ids:
-            done = runtime.task_completed(workflow, row.task_id)
-            row.state = "completed" if done else "cancelled"
-            row.completed_at = now()
-            row.completed_by = actor if done else None
+    gone = known - ready_ids
+    done = {task_id for task_id in gone if runtime.task_completed(workflow, task_id)}
+    at = now()
+    for state, ids, by in (("completed", done, actor), ("cancelled", gone - done, None)):
+        if ids:
+            db.session.execute(
+                update(HumanTask)
+                .where(
+                    HumanTask.instance_id == instance.id,
+                    HumanTask.task_id.in_(sorted(ids)),
+                    HumanTask.state == "ready",
+                )
+                .values(state=state, completed_at=at, completed_by=by)
+                .execution_options(synchronize_session="evaluate")
+            )
     for task in ready:
-        if task.task_id in by_task:
+        if task.task_id in known:
             continue
         db.session.add(
             HumanTask(

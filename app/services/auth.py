@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.clock import now
 from app.extensions import db
-from app.models import IssuedCredential, ProvisionalAccount, StaffUser
+from app.models import Application, IssuedCredential, ProvisionalAccount, StaffUser
 from app.security import hash_password, verify_password
 from app.services import Actor, ServiceError, throttle
 from app.services.timers import refresh_application
@@ -191,51 +191,94 @@ def _succeeded(kind: str, login: str) -> None:
 # --- sessions -----------------------------------------------------------------------------
 
 
-def session_is_current(user_key: str, grant) -> bool:
-    """True while the login a session was opened with still stands: same epoch (no logout or
-    new password since), staff still active, a 仮ログインID not disabled by its timers."""
+@dataclass(frozen=True)
+class Principal:
+    """Whom a request acts for, from one read of the login's rows. `rows` are the loaded ORM
+    rows: kept for the request (the web layer holds the Principal), later reads of them in
+    the request come from the session's identity map instead of the database."""
+
+    actor: Actor
+    display_name: str
+    application: Application | None = None  # an applicant's application, status included
+    rows: tuple = ()
+
+
+def current_principal(user_key: str, grant) -> Principal | None:
+    """Who the session belongs to, while the login it was opened with still stands: same
+    epoch (no logout or new password since), staff still active, a 仮ログインID not disabled
+    by its timers (a due timer of the application is fired first). One query per request."""
     if not isinstance(grant, list | tuple) or len(grant) != 3:
-        return False
+        return None
     via, record_id, epoch = grant
     kind, _, raw_id = (user_key or "").partition(":")
     if not raw_id.isdigit() or not isinstance(record_id, int):
-        return False
+        return None
     if via == VIA_STAFF:
         staff = db.session.get(StaffUser, record_id)
-        return (
-            kind == "s"
-            and staff is not None
-            and staff.id == int(raw_id)
-            and staff.active
-            and staff.session_epoch == epoch
-        )
+        if kind != "s" or staff is None or staff.id != int(raw_id) or not staff.active:
+            return None
+        if staff.session_epoch != epoch:
+            return None
+        return Principal(staff_actor(staff), staff.name, None, (staff,))
+    if kind != "a":
+        return None
     if via == VIA_PROVISIONAL:
-        account = db.session.get(ProvisionalAccount, record_id)
-        if kind != "a" or account is None or account.id != int(raw_id):
-            return False
-        _fire_due_timers(account)
-        return account.disabled_at is None and account.session_epoch == epoch
+        return _provisional_principal(record_id, int(raw_id), epoch)
     if via == VIA_OFFICE:
-        credential = db.session.get(IssuedCredential, record_id)
-        return (
-            kind == "a"
-            and credential is not None
-            and credential.kind == "office"
-            and bool(credential.login_hash)
-            and credential.session_epoch == epoch
-            and credential.application.account is not None
-            and credential.application.account.id == int(raw_id)
-        )
-    return False
+        return _office_principal(record_id, int(raw_id), epoch)
+    return None
 
 
-def _fire_due_timers(account: ProvisionalAccount) -> None:
-    """A timer that disables the 仮ログインID must end the session even if no worker ran."""
-    try:
+def _provisional_principal(
+    account_id: int, key_id: int, epoch: int, fired: bool = False
+) -> Principal | None:
+    from app.services.timers import due_exists
+
+    query = (
+        select(ProvisionalAccount, Application, due_exists(ProvisionalAccount.application_id))
+        .join(Application, Application.id == ProvisionalAccount.application_id)
+        .where(ProvisionalAccount.id == account_id)
+    )
+    if fired:
+        query = query.execution_options(populate_existing=True)
+    row = db.session.execute(query).one_or_none()
+    if row is None:
+        return None
+    account, application, due = row
+    if account.id != key_id:
+        return None
+    if due and not fired:
+        # A timer that disables the 仮ログインID must end the session even if no worker ran.
         refresh_application(account.application_id)
-    except ServiceError:  # another request or worker is doing it: read what is committed
-        db.session.rollback()
-    db.session.refresh(account)
+        return _provisional_principal(account_id, key_id, epoch, fired=True)
+    if account.disabled_at is not None or account.session_epoch != epoch:
+        return None
+    return _applicant(account, application, (account, application))
+
+
+def _office_principal(credential_id: int, key_id: int, epoch: int) -> Principal | None:
+    row = db.session.execute(
+        select(IssuedCredential, Application, ProvisionalAccount)
+        .join(Application, Application.id == IssuedCredential.application_id)
+        .join(ProvisionalAccount, ProvisionalAccount.application_id == Application.id)
+        .where(IssuedCredential.id == credential_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    credential, application, account = row
+    if credential.kind != "office" or not credential.login_hash:
+        return None
+    if credential.session_epoch != epoch or account.id != key_id:
+        return None
+    # A login disabled by a timer ends the session at the next request.
+    if account.disabled_at is not None and account.disabled_reason == "expired":
+        return None
+    return _applicant(account, application, (credential, account, application))
+
+
+def _applicant(account: ProvisionalAccount, application: Application, rows: tuple) -> Principal:
+    name = application.contact_name or account.login_id
+    return Principal(applicant_actor(account), name, application, rows)
 
 
 def staff_grant(staff_id: int) -> tuple[str, int, int]:

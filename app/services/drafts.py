@@ -8,8 +8,9 @@ a stale read there is caught by the version); on a conflict it reads again and r
 
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Application
@@ -28,27 +29,40 @@ def _read(application_id: int) -> tuple[dict, int]:
     return dict(row.drafts or {}), row.drafts_version or 0
 
 
-def _write(application_id: int, version: int, drafts: dict) -> bool:
+def _write(application_id: int, version: int, drafts: dict, values: dict | None = None) -> bool:
     result = db.session.execute(
         update(Application)
         .where(Application.id == application_id, Application.drafts_version == version)
-        .values(drafts=drafts, drafts_version=version + 1)
+        .values(drafts=drafts, drafts_version=version + 1, **(values or {}))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def change_in_place(application: Application, change: Callable[[dict], dict]) -> None:
-    """Apply change(drafts) to the fresh row inside the caller's transaction (caller commits).
+def change_in_place(
+    application: Application, change: Callable[[dict], dict], **values: object
+) -> None:
+    """Apply change(drafts) to the fresh row inside the caller's transaction (caller commits);
+    `values`: other columns of the row written in the same UPDATE (a submission's answers).
 
     For writes inside a larger unit of work (submission, registration), which cannot be
     retried from here: the row lock (PostgreSQL) or the open write transaction (SQLite)
-    keeps other writers out between the read and the write.
+    keeps other writers out between the read and the write. The first try compares against
+    the drafts read with the application in this transaction (the unit's locked read), if
+    loaded; a concurrent write makes the version differ, then the row is read again.
     """
-    for _ in range(ATTEMPTS):
-        drafts, version = _read(application.id)
-        if _write(application.id, version, change(drafts)):
-            db.session.expire(application, ["drafts", "drafts_version"])
+    loaded = not {"drafts", "drafts_version"} & inspect(application).unloaded
+    for attempt in range(ATTEMPTS):
+        if attempt == 0 and loaded:
+            drafts, version = dict(application.drafts or {}), application.drafts_version or 0
+        else:
+            drafts, version = _read(application.id)
+        changed = change(drafts)
+        if _write(application.id, version, changed, values):
+            written = {"drafts": changed, "drafts_version": version + 1, **values}
+            for name, value in written.items():  # as written: no reload, no second UPDATE
+                set_committed_value(application, name, value)
+            db.session.expire(application, ["updated_at"])
             return
     raise ServiceError(CONFLICT, 409)
 

@@ -208,6 +208,7 @@ def reopen(actor: Actor, application_id: int, reason: str) -> None:
 
 def _revive_inbox(unit: Unit) -> None:
     """A reset task keeps its id: its completed inbox row becomes a waiting one again."""
+    unit.inbox = None  # rows changed here: the save reads the instance's ready rows
     compute = due_for(now())
     for ready in runtime.ready_tasks(unit.workflow):
         row = db.session.scalar(

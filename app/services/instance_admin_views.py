@@ -137,9 +137,12 @@ def applicant_suspension(application_id: int | None) -> str | None:
     return suspension_notice(app) if app is not None else None
 
 
-def login_refusal(application_id: int | None) -> str | None:
-    """Why an applicant of this application may not log in (or stay logged in), if so."""
+def login_refusal(application_id: int | None, loaded: Application | None = None) -> str | None:
+    """Why an applicant of this application may not log in (or stay logged in), if so.
+    `loaded`: the application already read in this request (its status is used, not re-read)."""
     if application_id is None:
         return None
+    if loaded is not None and loaded.id == application_id:
+        return LOGIN_CLOSED.get(loaded.status or "")
     status = db.session.scalar(select(Application.status).where(Application.id == application_id))
     return LOGIN_CLOSED.get(status or "")

@@ -4,7 +4,7 @@ unguessable 仮ログインID."""
 import secrets
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.clock import today_jst
 from app.domain.codes import provisional_login_id
@@ -18,14 +18,35 @@ def calendar_overrides() -> dict[date, bool]:
     return {row.day: row.is_business_day for row in db.session.scalars(select(CalendarDay))}
 
 
+_SCHEDULE_COLUMNS = (
+    ScheduleEntry.start_date,
+    ScheduleEntry.contract_deadline,
+    ScheduleEntry.setup_deadline,
+)
+
+
 def schedule_rows() -> list[ScheduleRow]:
-    rows = db.session.scalars(select(ScheduleEntry).order_by(ScheduleEntry.start_date)).all()
-    return [ScheduleRow(r.start_date, r.contract_deadline, r.setup_deadline) for r in rows]
+    """The whole schedule, past dates included (pages that show its history)."""
+    rows = db.session.execute(select(*_SCHEDULE_COLUMNS).order_by(ScheduleEntry.start_date))
+    return [ScheduleRow(*row) for row in rows]
+
+
+def schedule_ahead(today: date) -> list[ScheduleRow]:
+    """The rows still ahead on `today`: a システム登録日 from today on, or a 利用契約関係申込締切日
+    not passed. One query bounded by the date (both columns indexed): the schedule's history
+    grows, the rows ahead do not."""
+    rows = db.session.execute(
+        select(*_SCHEDULE_COLUMNS)
+        .where(or_(ScheduleEntry.start_date >= today, ScheduleEntry.contract_deadline >= today))
+        .order_by(ScheduleEntry.start_date)
+    )
+    return [ScheduleRow(*row) for row in rows]
 
 
 def open_schedule(today: date | None = None) -> list[ScheduleRow]:
     """システム登録日 whose 利用契約関係申込締切日 has not passed."""
-    return open_entries(schedule_rows(), today or today_jst())
+    today = today or today_jst()
+    return open_entries(schedule_ahead(today), today)
 
 
 def schedule_entry(start_date: date) -> ScheduleEntry | None:

@@ -93,30 +93,43 @@ def current_applicant_task(application_id: int, process_id: str | None = None) -
     return db.session.scalar(query.order_by(HumanTask.id))
 
 
-def submit_task(actor: Actor, task_id: str, data: dict) -> HumanTask | None:
-    """Complete a user task with validated form data; returns the actor's next task, if any."""
+def submit_task(actor: Actor, task_id: str, data: dict) -> runtime.ReadyTask | None:
+    """Complete a user task with validated form data; returns the applicant's next task (its
+    task_id and process_id), if any, from the save itself (no read after the commit)."""
     task = ready_task(actor, task_id)
     form_key, lane, application_id = task.form_key, task.lane, task.application_id
+    waiting_before: set[str] = set()  # the instance's ready tasks before this submission
 
-    def operation(unit: Unit) -> None:
+    def operation(unit: Unit) -> Unit:
         updates = {form_key: data, **PROCESS_VARIABLES.get(form_key, lambda d: {})(data)}
         if not runtime.is_ready(unit.workflow, task_id, lane):
             raise ServiceError(GONE, 409)
         if form_key == "review_decision" and data.get("decision") == "approve":
             _refuse_without_code_capacity(unit.application)
-        # Answers first: the service tasks that run right after read them.
+        # Answers first: the service tasks that run right after read them. One UPDATE writes
+        # them with the drafts this screen leaves (compare-and-set on the drafts version).
         app = unit.application
-        app.answers = {**(app.answers or {}), form_key: data}
-        drafts.change_in_place(app, drafts.without(form_key, RESUME_KEY))
+        answers = {**(app.answers or {}), form_key: data}
+        drafts.change_in_place(app, drafts.without(form_key, RESUME_KEY), answers=answers)
         if form_key == "review_decision":
             _record_decision(app, data)
         runtime.complete_task(unit.workflow, task_id, lane, updates)
         audit(app.id, actor, "task_completed", task=task.bpmn_id, title=task.title, form=form_key)
+        waiting_before.update(unit.inbox or ())
+        return unit
 
-    run(application_id, actor, operation)
+    unit = run(application_id, actor, operation)
     if lane == "applicant":
-        return current_applicant_task(application_id)
+        return _next_applicant_task(unit.ready, waiting_before)
     return None
+
+
+def _next_applicant_task(ready: list, waiting_before: set[str]) -> runtime.ReadyTask | None:
+    """What current_applicant_task would answer after the save: the applicant's oldest ready
+    row (rows already waiting before this submission first, then the new ones in order)."""
+    waiting = [task for task in ready if task.lane == "applicant"]
+    waiting.sort(key=lambda task: task.task_id not in waiting_before)
+    return waiting[0] if waiting else None
 
 
 def _refuse_without_code_capacity(app: Application) -> None:
@@ -191,8 +204,10 @@ def edit_section(actor: Actor, application_id: int, form_key: str, data: dict) -
         if form_key not in (unit.application.answers or {}):
             raise ServiceError("まだ入力していない画面です。", 400)
         runtime.update_ready_data(unit.workflow, {form_key: data})
-        unit.application.answers = {**unit.application.answers, form_key: data}
-        drafts.change_in_place(unit.application, drafts.without(form_key, RESUME_KEY))
+        answers = {**unit.application.answers, form_key: data}
+        drafts.change_in_place(
+            unit.application, drafts.without(form_key, RESUME_KEY), answers=answers
+        )
         audit(application_id, actor, "section_edited", form=form_key)
 
     run(application_id, actor, operation)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, exists, not_, or_, select
 
 from app import mailer
 from app.clock import now
@@ -111,6 +111,12 @@ def worker_pass(batch: int = BATCH, should_stop: Callable[[], bool] | None = Non
 def fire_due_timers(limit: int = BATCH) -> int:
     """One full pass (timers, then mail); returns the number of applications advanced."""
     return worker_pass(batch=limit).advanced
+
+
+def due_exists(application_id):
+    """SQL: the application (`application_id`: a value or a column of the outer query) has a
+    timer due now (as refresh_application checks), to fold into a query the request makes."""
+    return exists().where(ProcessInstance.application_id == application_id, _due(now()))
 
 
 def refresh_application(application_id: int) -> None:

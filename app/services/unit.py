@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import exists
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,12 +16,19 @@ from app.domain.schedule import JST, end_of_day
 from app.domain.status import SUSPENDED
 from app.engine import runtime, store
 from app.extensions import db
-from app.models import Application, AuditEvent, ProcessInstance
+from app.models import Application, AuditEvent, Incident, ProcessInstance
 from app.services import SYSTEM, Actor, ServiceError
 from app.services.actions import ActionContext, dispatch
 from app.services.reference import calendar_overrides
 
 T = TypeVar("T")
+
+# Whether the locked application has an open incident (folded into the locking query).
+_OPEN_INCIDENT = (
+    exists()
+    .where(Incident.application_id == ProcessInstance.application_id, Incident.status == "open")
+    .correlate(ProcessInstance)
+)
 
 # Lanes whose tasks are NACCS Center work, answered by the next business day.
 STAFF_LANES = {"reviewer", "operator"}
@@ -58,6 +66,10 @@ class Unit:
         self.context = ActionContext(application=application, audit=audit)
         self.workflow: BpmnWorkflow | None = None
         self.fired: list[str] = []
+        # Task ids of the instance's "ready" inbox rows (store.inbox_task_ids at load; None:
+        # unknown, the save reads them). An operation that changes inbox rows itself sets None.
+        self.inbox: set[str] | None = None
+        self.ready: list[runtime.ReadyTask] = []  # the READY user tasks after the save
 
     def services(self, topic: str, properties: dict, data: dict) -> dict | None:
         return dispatch(self.context, topic, properties, data)
@@ -138,26 +150,26 @@ def _run(
 ):
     from app.services import incidents
 
-    application = db.session.get(Application, application_id)
+    # One statement: the instance locked and read with its application and version, and
+    # whether the application has any open incident (the incident queries run only then).
     # The worker skips a row another worker (or a request) holds: several workers share the
     # due applications instead of queueing on one row (FOR UPDATE SKIP LOCKED on PostgreSQL).
-    instance = (
-        store.lock_instance_of(application_id, skip_locked=skip_blocked)
-        if application is not None
-        else None
+    instance, open_incident = store.lock_instance_of(
+        application_id, skip_locked=skip_blocked, flag=_OPEN_INCIDENT
     )
-    if instance is None and skip_blocked and application is not None:
+    if instance is None and skip_blocked:  # the worker's ids are of existing applications
         raise Skipped("他の処理が実行中です。", 409)
     if instance is None:
         raise ServiceError("申込が見つかりません。", 404)
-    if skip_blocked and incidents.is_blocked(application_id):
+    if skip_blocked and open_incident and incidents.is_blocked(application_id):
         raise Skipped("障害の再試行待ちです。", 409)
     savepoint = _postgresql()
     refusal = None
     try:
         with db.session.begin_nested() if savepoint else nullcontext():
-            unit = Unit(application, instance, actor)
+            unit = Unit(instance.application, instance, actor)
             unit.workflow = store.load(instance, unit.services)
+            unit.inbox = store.inbox_task_ids(unit.workflow)
             suspended = instance.suspended_at is not None
             if suspended and not while_suspended:
                 raise Suspended(SUSPENDED, 409)
@@ -170,7 +182,8 @@ def _run(
                 # Operations refuse before changing anything; the timers that fired still count.
                 refusal, result = exc, None
             save(unit)
-            incidents.resolve_after_success(application_id, actor.label)
+            if open_incident:
+                incidents.resolve_after_success(application_id, actor.label)
     except (StaleDataError, OperationalError, ServiceError):
         raise
     except Exception as exc:
@@ -197,7 +210,10 @@ def save(unit: Unit) -> list[runtime.ReadyTask]:
     ended = runtime.end_status(unit.workflow)
     if ended:
         unit.application.status = ended
-    return store.save(unit.instance, unit.workflow, unit.actor.label, due_for(now()))
+    known = unit.inbox
+    unit.ready = store.save(unit.instance, unit.workflow, unit.actor.label, due_for(now()), known)
+    unit.inbox = {task.task_id for task in unit.ready}
+    return unit.ready
 
 
 def start_instance(application: Application, data: dict, actor: Actor = SYSTEM) -> Unit:
@@ -211,6 +227,7 @@ def start_instance(application: Application, data: dict, actor: Actor = SYSTEM) 
     db.session.add(instance)
     db.session.flush()
     unit = Unit(application, instance, actor)
+    unit.inbox = set()  # a new instance has no inbox rows yet
     unit.workflow = runtime.start_workflow(
         None, {"application_id": application.id, **data}, unit.services, store.specs(version)
     )

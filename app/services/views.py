@@ -1,5 +1,6 @@
 """Read models for pages: the applicant's home, deadlines, the ID notice, form context."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -7,7 +8,7 @@ from sqlalchemy import select
 
 from app.clock import now, today_jst
 from app.domain.dates import date_time, long_date, short_date
-from app.domain.schedule import JST
+from app.domain.schedule import JST, open_entries
 from app.domain.status import NEXT_ACTIONS, STATUS_LABELS
 from app.extensions import db
 from app.models import Application, AuditEvent, HumanTask
@@ -260,22 +261,47 @@ def id_notice(actor: Actor, application_id: int | None = None) -> dict:
     }
 
 
+class _OnFirstUse(Sequence):
+    """A list computed when a form first reads it: the many forms that never look at the
+    schedule cost no query, the two that do share one (see form_context)."""
+
+    def __init__(self, compute: Callable[[], list]):
+        self._compute, self._items = compute, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = list(self._compute())
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+
 def form_context(app: Application) -> dict:
-    """Reference data a task form may need to validate, without touching the database itself."""
+    """Reference data a task form may need to validate, without touching the database itself.
+    The schedule is read once, bounded by today, and only if the form uses it."""
     today = today_jst()
+    ahead = _OnFirstUse(lambda: reference.schedule_ahead(today))
     return {
-        "open_start_dates": [
-            (
-                e.start_date.isoformat(),
-                f"{_fmt(e.start_date)}（申込締切 {short_date(e.contract_deadline)}）",
-            )
-            for e in reference.open_schedule(today)
-        ],
-        "schedule_dates": [
-            (e.start_date.isoformat(), _schedule_label(e))
-            for e in reference.schedule_rows()
-            if e.start_date >= today
-        ],
+        "open_start_dates": _OnFirstUse(
+            lambda: [
+                (
+                    e.start_date.isoformat(),
+                    f"{_fmt(e.start_date)}（申込締切 {short_date(e.contract_deadline)}）",
+                )
+                for e in open_entries(ahead, today)
+            ]
+        ),
+        "schedule_dates": _OnFirstUse(
+            lambda: [
+                (e.start_date.isoformat(), _schedule_label(e))
+                for e in ahead
+                if e.start_date >= today
+            ]
+        ),
         "office_lookup": reference.office_as_dict,
         "applicant": dict(app.answers or {}),
     }

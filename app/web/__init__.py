@@ -8,16 +8,18 @@ from app.services import Actor
 
 
 class LoggedIn:
-    """Flask-Login user: an applicant account ("a:<id>") or a staff user ("s:<id>")."""
+    """Flask-Login user: an applicant account ("a:<id>") or a staff user ("s:<id>"). Flask-Login
+    keeps it on `g` for the request, and with it the Principal read once by load_user."""
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
-    def __init__(self, key: str, actor: Actor, display_name: str):
+    def __init__(self, key: str, principal):
         self.key = key
-        self.actor = actor
-        self.display_name = display_name
+        self.principal = principal
+        self.actor: Actor = principal.actor
+        self.display_name: str = principal.display_name
 
     def get_id(self) -> str:
         return self.key
@@ -32,18 +34,20 @@ class LoggedIn:
 
 @login_manager.user_loader
 def load_user(key: str):
-    from app.services.auth import session_is_current
-    from app.services.people import principal
+    from app.services.auth import current_principal
     from app.web.auth import LOGIN_GRANT
 
     # Logout, a new password or a timer that disabled the login ends every copy of a session.
-    if not session_is_current(key, session.get(LOGIN_GRANT)):
+    found = current_principal(key, session.get(LOGIN_GRANT))
+    return LoggedIn(key, found) if found is not None else None
+
+
+def current_application():
+    """The signed-in applicant's application as read with the login this request (services
+    take it as an argument instead of reading it again), or None."""
+    if not has_request_context() or not current_user.is_authenticated:
         return None
-    found = principal(key)
-    if found is None:
-        return None
-    actor, name = found
-    return LoggedIn(key, actor, name)
+    return current_user.principal.application
 
 
 def current_actor() -> Actor:

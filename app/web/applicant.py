@@ -23,7 +23,7 @@ from app.services.tasks import current_applicant_task
 from app.services.timers import refresh_application
 from app.services.views import home as home_view
 from app.services.views import id_notice
-from app.web import current_actor
+from app.web import current_actor, current_application
 from app.web.auth import client_address
 from app.web.task_pages import handle_section, handle_task
 from forms.address import postal_payload
@@ -51,7 +51,7 @@ def applicant_required():
     if actor.kind != "applicant":
         return redirect(url_for("auth.login"))
     # A withdrawn, cancelled or rejected application: its open sessions end here, saying why.
-    if (closed := login_refusal(actor.application_id)) is not None:
+    if (closed := login_refusal(actor.application_id, current_application())) is not None:
         logout_user()
         session.clear()
         flash(closed, "error")

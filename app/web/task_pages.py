@@ -117,6 +117,8 @@ def handle_task(task_id: str, done_endpoint: str, staff: bool = False):
         form = form.apply_action(*action)
         return render_task(view, form), 200
     if post and form.validate_on_submit():
+        # The commit expires the task row: what the redirect needs is taken before it.
+        form_key, process_id = view.task.form_key, view.task.process_id
         try:
             next_task = submit_task(actor, task_id, form.to_task_data())
         except Suspended as exc:
@@ -125,11 +127,11 @@ def handle_task(task_id: str, done_endpoint: str, staff: bool = False):
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for(done_endpoint))
-        if actor.kind == "applicant" and view.task.form_key in SUBMITTED_MESSAGES:
-            flash(SUBMITTED_MESSAGES[view.task.form_key], "info")
-        if view.task.form_key in AFTER_SUBMIT and actor.kind == "applicant":
-            return redirect(url_for(AFTER_SUBMIT[view.task.form_key]))
-        if next_task is not None and next_task.process_id == view.task.process_id:
+        if actor.kind == "applicant" and form_key in SUBMITTED_MESSAGES:
+            flash(SUBMITTED_MESSAGES[form_key], "info")
+        if form_key in AFTER_SUBMIT and actor.kind == "applicant":
+            return redirect(url_for(AFTER_SUBMIT[form_key]))
+        if next_task is not None and next_task.process_id == process_id:
             return redirect(url_for(request.endpoint, task_id=next_task.task_id))
         return redirect(url_for(done_endpoint))
     status = 422 if post else 200
