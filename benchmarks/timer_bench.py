@@ -1,0 +1,134 @@
+"""P3: the timer worker's pass with nothing due, and the cost of each timer it fires.
+
+Due states are real: the clock (the app's own offset, never a sleep) moves past the 36-hour
+reminder and then the 48-hour expiry of the applications in detail entry, whose clones make up
+a share of the world. The pass is `services.timers.fire_due` (the worker's timer part; mail
+delivery is timed apart) stopped after `n` applications, so a 100,000-application world with
+tens of thousands due still measures n. `--profile` prints where a fired timer's time goes.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import world  # noqa: E402
+
+# (label, clock offset): the detail-entry reminder (a mail, non-interrupting), then the
+# provisional account's expiry (interrupting: the account is disabled, the application ends).
+MOMENTS = (
+    ("36h reminder", timedelta(hours=37)),
+    ("48h expiry", timedelta(hours=49)),
+)
+
+
+def zero_due(w: world.World, repeat: int = 7) -> dict:
+    """Median ms of a whole worker pass (timers, housekeeping, mail) when nothing is due."""
+    from app import clock
+    from app.extensions import db
+    from app.services.timers import worker_pass
+
+    with w.app.app_context():
+        clock.set_offset(timedelta(0))
+        worker_pass()  # warm (and fire whatever is due right now, e.g. the daily digest)
+        samples, advanced = [], 0
+        for _ in range(repeat):
+            began = time.perf_counter()
+            advanced += worker_pass().advanced
+            samples.append((time.perf_counter() - began) * 1000)
+        db.session.remove()
+    return {"pass_ms": statistics.median(samples), "advanced": advanced}
+
+
+def n_due(w: world.World, n: int, profile: bool = False) -> dict:
+    """Fire up to `n` applications' due timers at each moment; ms per fired timer overall."""
+    from app import clock, mailer
+    from app.extensions import db
+    from app.models import ProcessInstance
+    from app.services.timers import _due, fire_due
+
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    moments, total_ms, total_fired = [], 0.0, 0
+    with w.app.app_context():
+        for label, offset in MOMENTS:
+            clock.set_offset(offset)
+            due = db.session.scalar(
+                db.select(db.func.count()).select_from(ProcessInstance).where(_due(clock.now()))
+            )
+            db.session.rollback()
+            seen = [0]
+
+            def enough(seen=seen) -> bool:
+                seen[0] += 1
+                return seen[0] > n
+
+            if profiler is not None:
+                profiler.enable()
+            began = time.perf_counter()
+            result = fire_due(should_stop=enough)
+            elapsed = (time.perf_counter() - began) * 1000
+            if profiler is not None:
+                profiler.disable()
+            began = time.perf_counter()
+            mails = mailer.deliver_due(limit=n)
+            mail_ms = (time.perf_counter() - began) * 1000
+            fired = result.advanced
+            moments.append(
+                {
+                    "label": label,
+                    "due": due,
+                    "fired": fired,
+                    "failed": len(result.failed),
+                    "skipped": result.skipped,
+                    "ms_per_timer": elapsed / max(fired, 1),
+                    "mails": mails,
+                    "mail_ms_each": mail_ms / max(mails, 1),
+                }
+            )
+            total_ms += elapsed
+            total_fired += fired
+        clock.set_offset(timedelta(0))
+        db.session.remove()
+    if profiler is not None:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    return {"moments": moments, "ms_per_timer": total_ms / max(total_fired, 1)}
+
+
+def describe(figures: dict) -> str:
+    return "; ".join(
+        f"{m['label']}: {m['fired']} fired of {m['due']:,} due, {m['ms_per_timer']:.1f} ms each"
+        + (f", {m['failed']} failed" if m["failed"] else "")
+        for m in figures["moments"]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=1_000)
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("--profile", action="store_true")
+    options = parser.parse_args()
+    with world.database("timers") as url:
+        w = world.build(url)
+        with w.app.app_context():
+            world.clone_to(options.applications)
+        print("0 due:", zero_due(w))
+        figures = n_due(w, options.n, options.profile)
+        print(f"{figures['ms_per_timer']:.2f} ms per fired timer ({describe(figures)})")
+        for moment in figures["moments"]:
+            print(moment)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""A benchmark world: real applications driven over HTTP to every stage, then cloned in SQL.
+
+The templates are made exactly as people make them (signup, screens, review, setup work, the
+start date's timers), so their states, inbox, audit and outbox rows are the product's own.
+Clones copy every row of every table that belongs to an application (found from the models'
+foreign keys, so a table added later is cloned too) with INSERT ... SELECT, doubling until the
+wanted count; a clone keeps its template's state and task ids (unique per instance only).
+"""
+
+import os
+import re
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import Integer, and_, case, create_engine, func, insert, literal, select, text  # noqa: E402
+
+from app import clock, create_app  # noqa: E402
+from app.config import TestConfig  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+# The driven applications, most advanced first (so each review or setup claim finds only its
+# own task): the stage each one is left at.
+STAGES = (
+    "completed",
+    "setup_done",
+    "setup_filed",
+    "issued",
+    "returned",
+    "submitted",
+    "entry_midway",
+    "signed_up",
+)
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context (its own session), as in production."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+class OutboxMailbox:
+    """The signup helper reads the 仮パスワード from the mail: here from the outbox rows."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def by_subject(self, fragment: str) -> list:
+        from app.models import OutboundMail
+
+        with self.app.app_context():
+            rows = db.session.scalars(
+                select(OutboundMail).where(OutboundMail.subject.contains(fragment))
+            ).all()
+            return [row.body_text for row in rows]
+
+    def body(self, message) -> str:
+        return message
+
+
+@dataclass
+class World:
+    """The app on its database and what the benchmarks need to know about it."""
+
+    app: object
+    url: str
+    templates: dict = field(default_factory=dict)  # stage -> application id
+    logins: dict = field(default_factory=dict)  # stage -> (login id, password)
+    build_seconds: dict = field(default_factory=dict)
+
+
+def bench_config(url: str):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        MAIL_SUPPRESS_SEND = True
+        DEV_TOOLS = False
+        SIGNUP_MAX_PER_ADDRESS = 10**6  # every applicant signs up from 127.0.0.1
+        LOGIN_MAX_FAILURES_PER_ADDRESS = 10**6
+
+    return Config
+
+
+@contextmanager
+def database(smoke_label: str = "bench"):
+    """A private database: a temporary SQLite file, or a schema of its own on DATABASE_URL."""
+    pg = os.environ.get("DATABASE_URL", "")
+    if not pg.startswith("postgresql"):
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/{smoke_label}.sqlite3"
+        return
+    schema = f"bench_{smoke_label}_{os.getpid()}"
+    engine = create_engine(pg)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in pg else "?"
+    try:
+        yield f"{pg}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+def build(url: str, stages=STAGES) -> World:
+    """Migrate, seed, deploy, drive one application to each stage over HTTP."""
+    from flask_migrate import upgrade
+
+    from app.services.deploy import deploy_repository
+    from app.services.seed import seed_reference_data, seed_staff
+
+    app = create_app(bench_config(url))
+    app.test_client_class = FreshContextClient
+    world = World(app=app, url=url)
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        seed_reference_data()
+        seed_staff()
+        db.session.commit()
+        deploy_repository("bench")
+        clock.set_offset(timedelta(0))
+        db.session.remove()
+    for stage in stages:
+        world.templates[stage], world.logins[stage] = _drive(app, stage)
+    with app.app_context():
+        from app import mailer
+
+        clock.set_offset(timedelta(0))
+        mailer.deliver_due()  # the worker would have sent them: no clone starts with mail due
+        db.session.remove()
+    world.build_seconds["drive"] = time.perf_counter() - started
+    return world
+
+
+def _drive(app, stage: str) -> tuple[int, tuple[str, str]]:
+    from tests.helpers import (
+        ANSWERS,
+        claim_and_open,
+        complete_applicant_tasks,
+        login,
+        post_page,
+        review,
+        signup,
+        staff_login,
+    )
+
+    applicant, staff = app.test_client(), app.test_client()
+    credentials = signup(applicant, OutboxMailbox(app))
+    application_id = _newest_application(app)
+    if stage == "signed_up":
+        return application_id, credentials
+    assert login(applicant, *credentials).status_code == 302
+    if stage == "entry_midway":
+        complete_applicant_tasks(applicant, stop_at="entry_manager")
+        return application_id, credentials
+    complete_applicant_tasks(applicant)
+    if stage == "submitted":
+        return application_id, credentials
+    staff_login(staff)
+    review(staff, "return", comment="事業所名をご確認ください。")
+    if stage == "returned":
+        return application_id, credentials
+    complete_applicant_tasks(applicant)
+    review(staff, "approve")
+    if stage == "issued":
+        return application_id, credentials
+    complete_applicant_tasks(applicant)
+    if stage == "setup_filed":
+        return application_id, credentials
+    url = claim_and_open(staff, lane="operator")
+    assert post_page(staff, url, ANSWERS["setup_work"]).status_code == 302
+    if stage == "setup_done":
+        return application_id, credentials
+    _run_out_the_clock(app, application_id)
+    return application_id, credentials
+
+
+def _run_out_the_clock(app, application_id: int) -> None:
+    """Move the clock past the start date, then past every remaining timer of this application."""
+    from app.domain.schedule import JST
+    from app.models import Application
+    from app.services.timers import refresh_application
+
+    with app.app_context():
+        start = db.session.get(Application, application_id).confirmed_start_date
+        midnight = datetime.combine(start, datetime.min.time(), tzinfo=JST)
+        for at in (midnight + timedelta(minutes=1), midnight + timedelta(days=400)):
+            clock.set_offset(at - datetime.now(UTC))
+            refresh_application(application_id)
+            db.session.remove()
+        clock.set_offset(timedelta(0))
+        db.session.remove()
+
+
+def _newest_application(app) -> int:
+    from app.models import Application
+
+    with app.app_context():
+        return db.session.scalar(select(func.max(Application.id)))
+
+
+# --- cloning ------------------------------------------------------------------------------
+
+
+def _owned_tables():
+    """Tables whose rows belong to an application, parents first, and each one's FK columns."""
+    owned = {"application": {}}
+    for table in db.metadata.sorted_tables:
+        fks = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys}
+        if table.name != "application" and any(t in owned for t in fks.values()):
+            owned[table.name] = {c: t for c, t in fks.items() if t in owned}
+    return [(db.metadata.tables[name], fks) for name, fks in owned.items()]
+
+
+def _unique_value(column, new_app_id, dialect: str):
+    """A fresh value for a unique text column of a clone, of the same length."""
+    width = column.type.length or 8
+    if dialect == "postgresql":
+        fresh = func.lpad(func.cast(new_app_id, db.String), width, "0")
+    else:
+        fresh = func.printf(f"%0{width}d", new_app_id)
+    return case((column.is_(None), None), else_=fresh)
+
+
+SPENT: dict[str, float] = {}  # seconds of INSERT ... SELECT per table, to see what cloning costs
+
+
+def clone_to(target: int) -> float:
+    """Copy the application rows until there are `target` applications; returns seconds."""
+    from app.models import Application
+
+    started = time.perf_counter()
+    dialect = db.session.get_bind().dialect.name
+    tables = _owned_tables()
+    while True:
+        count = db.session.scalar(select(func.count()).select_from(Application))
+        top = db.session.scalar(select(func.max(Application.id)))
+        if count >= target:
+            break
+        copies = min(count, target - count)
+        # The `copies` lowest ids are copied to ids above `top`, rows of each table above its max.
+        cutoff = db.session.scalar(
+            select(Application.id).order_by(Application.id).offset(copies - 1).limit(1)
+        )
+        offsets = {
+            table.name: db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+            for table, _ in tables
+            if "id" in table.c and isinstance(table.c.id.type, Integer)
+        }
+        offsets["application"] = top
+        for table, fks in tables:
+            owner = table.c.id if table.name == "application" else table.c.application_id
+            columns, values = [], []
+            for column in table.columns:
+                if column.name == "id" and table.name in offsets:
+                    value = column + literal(offsets[table.name])
+                elif column.name in fks:
+                    value = column + literal(offsets[fks[column.name]])
+                elif column.unique and table.name in ("application", "provisional_account"):
+                    value = _unique_value(column, owner + literal(top), dialect)
+                else:
+                    value = column
+                columns.append(column.name)
+                values.append(value.label(column.name) if value is not column else column)
+            query = select(*values).where(and_(owner.is_not(None), owner <= cutoff))
+            began = time.perf_counter()
+            db.session.execute(insert(table).from_select(columns, query))
+            SPENT[table.name] = SPENT.get(table.name, 0) + time.perf_counter() - began
+        db.session.commit()
+    _settle()
+    return time.perf_counter() - started
+
+
+def _settle() -> None:
+    """Fresh statistics and a checkpointed log, as a database in steady use has."""
+    db.session.remove()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def counts() -> dict:
+    from app.models import Application, AuditEvent, HumanTask, OutboundMail
+
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Application, HumanTask, AuditEvent, OutboundMail)
+    }
+
+
+def staff_client(app, login: str):
+    from tests.helpers import staff_login
+
+    client = app.test_client()
+    staff_login(client, login, f"{login}-pass")
+    return client
+
+
+def applicant_client(app, credentials: tuple[str, str]):
+    from tests.helpers import login
+
+    client = app.test_client()
+    response = login(client, *credentials)
+    assert response.status_code == 302, re.sub(r"\s+", " ", response.get_data(as_text=True))[:300]
+    return client
