@@ -445,7 +445,13 @@ def _check(world, endpoint, method, rule, target, table, failures) -> None:
 def snapshot_reference_data() -> dict:
     """staff_user, schedule_entry and calendar_day outlive each test (tests/conftest.py): the
     rows as they are, so that what allowed principals post here can be undone."""
-    return {t.name: [dict(r._mapping) for r in db.session.execute(select(t))] for t in REFERENCE}
+    # Ordered by key: PostgreSQL returns updated rows in a new physical order.
+    return {
+        t.name: [
+            dict(r._mapping) for r in db.session.execute(select(t).order_by(*t.primary_key.columns))
+        ]
+        for t in REFERENCE
+    }
 
 
 def restore_reference_data(saved: dict) -> None:
