@@ -191,6 +191,17 @@ def document_data(app: Application) -> dict:
     }
 
 
+def section_editable(actor: Actor, application_id: int, form_key: str, current: HumanTask) -> bool:
+    """An earlier screen the actor may correct now: in detail entry any completed one, in
+    signup (before the account exists) the contact screen."""
+    if actor.kind == "applicant" and current.process_id == "detail_entry":
+        return form_key in section_order(application_id, current)
+    if actor.kind == "anonymous" and current.process_id == "signup":
+        app = db.session.get(Application, application_id)
+        return form_key == "signup_contact" and form_key in (app.answers or {})
+    return False
+
+
 @dataclass(frozen=True)
 class SectionView:
     task: HumanTask  # the completed task of the earlier screen
@@ -204,20 +215,7 @@ def open_section(actor: Actor, form_key: str) -> SectionView:
     """An earlier screen: in detail entry any completed one; in signup the contact screen."""
     app = db.session.get(Application, actor.application_id) if actor.application_id else None
     current = current_applicant_task(app.id) if app else None
-    allowed = current is not None and (
-        (
-            actor.kind == "applicant"
-            and current.process_id == "detail_entry"
-            and form_key in section_order(app.id, current)
-        )
-        or (
-            actor.kind == "anonymous"
-            and current.process_id == "signup"
-            and form_key == "signup_contact"
-            and form_key in (app.answers or {})
-        )
-    )
-    if not allowed:
+    if current is None or not section_editable(actor, app.id, form_key, current):
         raise ServiceError("この画面は現在修正できません。", 409)
     task = db.session.scalar(
         select(HumanTask)
