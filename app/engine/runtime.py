@@ -18,6 +18,7 @@ from app.engine.expressions import RestrictedScriptEngine
 from app.engine.serializer import (
     spec_from_json,
     specs_to_json,
+    state_text,
     workflow_from_json,
     workflow_from_state,
 )
@@ -122,7 +123,9 @@ def start_workflow(
     return workflow
 
 
-def load_workflow(state_json: str, spec_json: str, services: ServiceHandler) -> BpmnWorkflow:
+def load_workflow(
+    state_json: bytes | str, spec_json: str, services: ServiceHandler
+) -> BpmnWorkflow:
     """Rebuild the workflow, specs included, from JSON (tools and tests; see restore_workflow)."""
     workflow = workflow_from_json(state_json, spec_json)
     # The script engine is not serialized: set the restricted one again every time.
@@ -131,7 +134,7 @@ def load_workflow(state_json: str, spec_json: str, services: ServiceHandler) -> 
 
 
 def restore_workflow(
-    state_json: str, key: str, read_spec_json: Callable[[], str], services: ServiceHandler
+    state_json: bytes | str, key: str, read_spec_json: Callable[[], str], services: ServiceHandler
 ) -> BpmnWorkflow:
     """The request path: restore only the instance state against the version's cached specs
     (`key` its content hash); the spec JSON is read only when this process lacks them."""
@@ -252,14 +255,14 @@ def active_elements(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
     ]
 
 
-def element_states(state_json: str, main_process_id: str) -> dict[str, dict[str, tuple]]:
-    """Read-only overlay data from a saved state, without loading the workflow:
+def element_states(stored: bytes | str, main_process_id: str) -> dict[str, dict[str, tuple]]:
+    """Read-only overlay data from a saved state (as stored), without loading the workflow:
     {process id: {element id: (done|active|waiting|cancelled, due ISO text or None)}}."""
     import json
 
     rank = {"active": 4, "waiting": 3, "done": 2, "cancelled": 1}
     result: dict[str, dict[str, tuple]] = {}
-    state = json.loads(state_json or "{}")
+    state = json.loads(state_text(stored or "{}"))
     parts = [(main_process_id, state)] + [
         (sub.get("spec", ""), sub) for sub in (state.get("subprocesses") or {}).values()
     ]

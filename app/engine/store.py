@@ -11,8 +11,8 @@ from sqlalchemy import literal, select, update
 from sqlalchemy.orm import joinedload
 
 from app.clock import now
-from app.engine import runtime
-from app.engine.serializer import workflow_state_to_json
+from app.engine import positions, runtime
+from app.engine.serializer import pack_state
 from app.engine.timers import next_timer_at
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, ProcessVersion
@@ -110,7 +110,8 @@ def save(
 ) -> list[runtime.ReadyTask]:
     """Write state, status, next timer and the inbox rows for this instance. `known`: the task
     ids of its "ready" rows (inbox_task_ids at load), or None to read them."""
-    instance.state = workflow_state_to_json(workflow)
+    instance.state = pack_state(workflow)
+    instance.positions = positions.of(workflow)  # in the same UPDATE, only when it changed
     instance.status = runtime.workflow_status(workflow)
     instance.next_timer_at = next_timer_at(workflow)
     instance.updated_at = now()

@@ -1,13 +1,28 @@
 """Workflow persistence: deployed diagram versions, running instances and the human-task inbox."""
 
+import zlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from app.clock import now
 from app.extensions import db
 from app.models.types import UTCDateTime
+
+
+class PackedState(TypeDecorator):
+    """A binary column of zlib-compressed text: bytes (packed by the engine) are stored as
+    given; a str (the placeholder state of an instance being created) is packed here."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | str | None, dialect):
+        if isinstance(value, str):
+            return zlib.compress(value.encode("utf-8"))
+        return value
 
 
 class ProcessVersion(db.Model):
@@ -38,8 +53,15 @@ class ProcessInstance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
-    state: Mapped[str] = mapped_column(Text)
+    # The workflow state without its specs: compact JSON, zlib-compressed (engine.serializer:
+    # pack_state writes it, state_text reads it; a str is the placeholder of a new instance).
+    state: Mapped[bytes] = mapped_column(PackedState)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    # Where it stands: " process:element process:element " (sorted; "" once finished), every
+    # element with a READY, STARTED, ERROR or WAITING task, boundary events left out
+    # (engine.positions). Written with the state in the same UPDATE, only when it changes; the
+    # analyst's per-element counts group by it and the stage filter searches it, in SQL.
+    positions: Mapped[str] = mapped_column(Text, default="")
     # Earliest pending timer, so the worker finds due instances with one indexed query.
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -52,6 +74,8 @@ class ProcessInstance(db.Model):
     version: Mapped[ProcessVersion] = relationship(back_populates="instances")
     application: Mapped["Application"] = relationship(back_populates="instance")  # noqa: F821
 
+    # The version page counts per position: read off this index alone.
+    __table_args__ = (Index("ix_process_instance_positions", "version_id", "positions"),)
     # Optimistic lock: a second writer of the same row fails instead of overwriting.
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import defer, undefer
 
 from app.clock import now
 from app.domain.dates import date_time
-from app.engine import runtime
+from app.engine import positions, runtime
 from app.engine.diagram import Process, XmlError, main_path, parse_xml, processes
 from app.engine.render import Overlay, RenderError, diagrams, render
 from app.extensions import db
@@ -108,46 +109,36 @@ def versions() -> list[dict]:
     ]
 
 
-def _stages_of(instance: ProcessInstance, states: dict | None = None) -> list[str]:
-    """Elements of the main process the application stands on (boundary timers left out)."""
-    return _stages_at(instance.version, instance.state, states)
-
-
-def _stages_at(version: ProcessVersion, state: str, states: dict | None = None) -> list[str]:
+def _stages(instance: ProcessInstance) -> list[str]:
+    """Elements of its main process the instance stands on (boundary timers left out), in the
+    diagram's order: read from its positions column, not its state."""
+    version = instance.version
     main = model(version).get(version.process_id)
-    states = states or runtime.element_states(state, version.process_id)
     if main is None:
         return []
-    return [
-        element
-        for element, (state, _due) in states.get(version.process_id, {}).items()
-        if state in ("active", "waiting")
-        and element in main.nodes
-        and main.nodes[element].kind != "boundaryEvent"
-    ]
+    here = {e for p, e in positions.decode(instance.positions) if p == version.process_id}
+    return [element for element in main.nodes if element in here]
 
 
 def counts(version: ProcessVersion) -> tuple[dict[str, Counter], Counter]:
     """Running applications of one version standing on each element, by process, and how many
-    applications are inside each process."""
+    applications are inside each process: one GROUP BY on the instances' positions (SQL, read
+    off an index; only the few distinct combinations come back, no state is read)."""
     result: dict[str, Counter] = {}
     inside: Counter = Counter()
     procs = model(version)
-    running = db.session.scalars(
-        select(ProcessInstance.state).where(
-            ProcessInstance.version_id == version.id, ProcessInstance.status == "running"
-        )
-    )
-    for state in running:
-        for process_id, elements in runtime.element_states(state, version.process_id).items():
-            nodes = procs[process_id].nodes if process_id in procs else {}
-            here = False
-            for element, (status, _due) in elements.items():
-                kind = nodes[element].kind if element in nodes else None
-                if status in ("active", "waiting") and kind and kind != "boundaryEvent":
-                    result.setdefault(process_id, Counter())[element] += 1
-                    here = True
-            inside[process_id] += here
+    for text, n in db.session.execute(
+        select(ProcessInstance.positions, func.count())
+        .where(ProcessInstance.version_id == version.id, ProcessInstance.positions != "")
+        .group_by(ProcessInstance.positions)
+    ):
+        within = set()
+        for process_id, element in positions.decode(text):
+            if process_id in procs and element in procs[process_id].nodes:
+                result.setdefault(process_id, Counter())[element] += n
+                within.add(process_id)
+        for process_id in within:
+            inside[process_id] += n
     return result, inside
 
 
@@ -239,8 +230,6 @@ class InstanceFilter:
 
 def stage_choices() -> list[tuple[str, str]]:
     """Elements of the latest main process an application can stand on, in flow order."""
-    from flask import current_app
-
     from app.engine import store
 
     version = store.latest_version(current_app.config["MAIN_PROCESS_ID"])
@@ -273,16 +262,21 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
             ProcessInstance.status == "running",
             or_(ProcessInstance.next_timer_at <= limit, task_due),
         )
-    page = max(filters.page, 1)
     if filters.stage:
-        shown, total = _page_at_stage(query, filters.stage, page, per_page)
-    else:
-        counted = query.with_only_columns(Application.id).subquery()
-        total = db.session.scalar(select(func.count()).select_from(counted)) or 0
-        rows = db.session.execute(
-            query.order_by(Application.id.desc()).offset((page - 1) * per_page).limit(per_page)
-        ).all()
-        shown = [(application, instance, _stages_of(instance)) for application, instance in rows]
+        # Where an application stands: its positions column (the main process's element).
+        main_process = current_app.config["MAIN_PROCESS_ID"]
+        needle = positions.token(main_process, filters.stage)
+        query = query.where(ProcessInstance.positions.contains(needle, autoescape=True))
+    page = max(filters.page, 1)
+    counted = query.with_only_columns(Application.id).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+    rows = db.session.execute(
+        query.options(defer(ProcessInstance.state))  # the page shows no state
+        .order_by(Application.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    shown = [(application, instance, _stages(instance)) for application, instance in rows]
     ids = [a.id for a, _i, _s in shown]
     ready = db.session.execute(
         select(HumanTask.application_id, HumanTask.title, HumanTask.due_at).where(
@@ -306,29 +300,6 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
             }
         )
     return {"rows": result, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
-
-
-def _page_at_stage(query, stage: str, page: int, per_page: int) -> tuple[list, int]:
-    """One page of the applications standing on `stage`, and their real total. Where an
-    application stands is read from its state, so every matching state is read here, in
-    batches (only the columns needed), newest first; only the page's rows are loaded whole."""
-    ids_query = query.with_only_columns(
-        Application.id, ProcessInstance.version_id, ProcessInstance.state
-    ).order_by(Application.id.desc())
-    first, total, page_ids = (page - 1) * per_page, 0, []
-    versions = {v.id: v for v in db.session.scalars(select(ProcessVersion))}  # a few small rows
-    for application_id, version_id, state in db.session.execute(
-        ids_query.execution_options(yield_per=500)
-    ):
-        if stage not in _stages_at(versions[version_id], state):
-            continue
-        if first <= total < first + per_page:
-            page_ids.append(application_id)
-        total += 1
-    rows = db.session.execute(
-        query.where(Application.id.in_(page_ids)).order_by(Application.id.desc())
-    ).all()
-    return [(a, i, _stages_of(i)) for a, i in rows], total
 
 
 def instance_page(

@@ -40,6 +40,7 @@ def _clone_applications(real: Application) -> None:
                 "version_id": instance.version_id,
                 "state": instance.state,
                 "status": instance.status,
+                "positions": instance.positions,  # where it stands, as every save writes it
             }
             for i in ids
         ],
@@ -64,7 +65,7 @@ def test_the_list_counts_every_application_and_reaches_the_oldest(app, client, s
     assert _total(last) == everyone
     assert _ids(last)[-1] == oldest.id and len(_ids(last)) == everyone - 50 * (last_page - 1)
 
-    # By stage, where the state is read: the same real total, the oldest on the last page.
+    # By stage (the positions column): the same real total, the oldest on the last page.
     by_stage = analyst.get(f"/analyst/applications?stage=call_detail_entry&page={last_page}")
     page = by_stage.get_data(as_text=True)
     assert by_stage.status_code == 200

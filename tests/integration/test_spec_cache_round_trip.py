@@ -1,4 +1,5 @@
-"""Restoring only the instance state against the version's cached specs is exact at every stage."""
+"""Restoring only the instance state against the version's cached specs is exact at every
+stage; the stored state (compressed JSON) and the instance's positions column say the same."""
 
 import json
 from datetime import datetime, timedelta
@@ -6,10 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.domain.schedule import JST
-from app.engine import runtime, store
-from app.engine.serializer import workflow_state_to_json
+from app.engine import positions, runtime, store
+from app.engine.serializer import pack_state, state_text, workflow_state_to_json
 from app.extensions import db
 from app.models import Application, ProcessInstance
+from app.services import analyst
 from app.services.timers import fire_due_timers
 from tests.helpers import (
     ANSWERS,
@@ -28,23 +30,46 @@ def _instance() -> ProcessInstance:
     return db.session.scalars(select(ProcessInstance)).one()
 
 
+def _positions_from_state(instance: ProcessInstance) -> set[tuple[str, str]]:
+    """Where the analyst pages used to read an instance's position: its parsed state."""
+    version = instance.version
+    procs = analyst.model(version)
+    found = set()
+    for process_id, elements in runtime.element_states(instance.state, version.process_id).items():
+        nodes = procs[process_id].nodes if process_id in procs else {}
+        for element, (state, _due) in elements.items():
+            node = nodes.get(element)
+            if state in ("active", "waiting") and node and node.kind != "boundaryEvent":
+                found.add((process_id, element))
+    return found
+
+
 def assert_exact_round_trip(stage: str) -> None:
-    """state → restore against the cached specs → state again: identical, and identical to the
-    library's full restore (specs rebuilt from their JSON), with the same tasks waiting."""
+    """state → restore against the cached specs → state again: identical (the compressed bytes
+    too), and identical to the library's full restore (specs rebuilt from their JSON), with
+    the same tasks waiting; the positions column says where the state stands."""
     instance = _instance()
     version = instance.version
+    stored = instance.state
+    assert isinstance(stored, bytes) and not stored.startswith(b"{"), stage
+    text = state_text(stored)
+    assert len(stored) * 4 < len(text.encode()), stage  # compressed, not merely binary
     assert version.content_hash in runtime.cached_version_keys(), stage
     cached = store.load(instance, None)
     again = workflow_state_to_json(cached)
-    assert json.loads(again) == json.loads(instance.state), stage
-    assert again == instance.state, stage
-    full = runtime.load_workflow(instance.state, version.spec_json, None)
+    assert json.loads(again) == json.loads(text), stage
+    assert again == text, stage
+    assert pack_state(cached) == stored, stage
+    full = runtime.load_workflow(stored, version.spec_json, None)
     assert workflow_state_to_json(full) == again, stage
     assert runtime.ready_tasks(cached) == runtime.ready_tasks(full), stage
     assert runtime.workflow_status(cached) == runtime.workflow_status(full), stage
     # The specs are shared, not copied: the cached restore uses the very objects of the cache.
     spec, subs = runtime.version_specs(version.content_hash, lambda: version.spec_json)
     assert cached.spec is spec and all(cached.subprocess_specs[k] is subs[k] for k in subs)
+    where = positions.decode(instance.positions)
+    assert where == positions.of_workflow(cached) == _positions_from_state(instance), stage
+    assert bool(where) == (instance.status == "running"), stage
     db.session.rollback()
 
 
