@@ -5,9 +5,10 @@ Never commits: the calling service owns the transaction.
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import literal, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.orm import joinedload
 
 from app.clock import now
@@ -50,27 +51,34 @@ def latest_version(process_id: str) -> ProcessVersion | None:
     )
 
 
-def _locked(condition, skip_locked: bool = False, flag=None):
+@lru_cache(maxsize=16)
+def _lock_query(by_application: bool, skip_locked: bool, flag):
     # One statement: the instance row locked and read fresh, with its application and its
     # version's small columns (the BPMN files and spec JSON are deferred), and `flag` (a SQL
     # expression the caller wants to know about) when given. Only the instance row is locked.
-    query = (
+    # Built once per process (bound parameters): building it cost more CPU than running it.
+    key = ProcessInstance.application_id if by_application else ProcessInstance.id
+    return (
         select(ProcessInstance, flag if flag is not None else literal(False))
         .options(
             joinedload(ProcessInstance.version, innerjoin=True),
             joinedload(ProcessInstance.application, innerjoin=True),
         )
-        .where(condition)
+        .where(key == bindparam("key"))
         .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
-    row = db.session.execute(query).one_or_none()
+
+
+def _locked(by_application: bool, key: int, skip_locked: bool = False, flag=None):
+    query = _lock_query(by_application, skip_locked, flag)
+    row = db.session.execute(query, {"key": key}).one_or_none()
     return (row[0], bool(row[1])) if row is not None else (None, False)
 
 
 def lock_instance(instance_id: int) -> ProcessInstance | None:
     """Row lock on PostgreSQL; the version column protects SQLite, which has no FOR UPDATE."""
-    return _locked(ProcessInstance.id == instance_id)[0]
+    return _locked(False, instance_id)[0]
 
 
 def lock_instance_of(
@@ -79,7 +87,7 @@ def lock_instance_of(
     """The application's instance, locked and read once with its application (see _locked),
     and the value of `flag`. `skip_locked` (timer workers): None at once when another
     transaction holds the row (SKIP LOCKED)."""
-    return _locked(ProcessInstance.application_id == application_id, skip_locked, flag)
+    return _locked(True, application_id, skip_locked, flag)
 
 
 def specs(version: ProcessVersion) -> tuple:
@@ -138,6 +146,9 @@ def sync_inbox(
                 )
             )
         )
+    # Core statements on the table (no ORM objects for rows this request does not show):
+    # the closed rows' copies already in the session are expired below.
+    table = HumanTask.__table__
     ready_ids = {task.task_id for task in ready}
     gone = known - ready_ids
     done = {task_id for task_id in gone if runtime.task_completed(workflow, task_id)}
@@ -145,29 +156,33 @@ def sync_inbox(
     for state, ids, by in (("completed", done, actor), ("cancelled", gone - done, None)):
         if ids:
             db.session.execute(
-                update(HumanTask)
+                update(table)
                 .where(
-                    HumanTask.instance_id == instance.id,
-                    HumanTask.task_id.in_(sorted(ids)),
-                    HumanTask.state == "ready",
+                    table.c.instance_id == instance.id,
+                    table.c.task_id.in_(sorted(ids)),
+                    table.c.state == "ready",
                 )
                 .values(state=state, completed_at=at, completed_by=by)
-                .execution_options(synchronize_session="evaluate")
             )
-    for task in ready:
-        if task.task_id in known:
-            continue
-        db.session.add(
-            HumanTask(
-                instance_id=instance.id,
-                application_id=instance.application_id,
-                task_id=task.task_id,
-                bpmn_id=task.bpmn_id,
-                process_id=task.process_id,
-                title=task.title,
-                form_key=task.form_key,
-                lane=task.lane,
-                due_at=due_for(task),
-            )
-        )
+    if gone:
+        for row in list(db.session.identity_map.values()):
+            if isinstance(row, HumanTask) and row.task_id in gone:
+                db.session.expire(row, ["state", "completed_at", "completed_by"])
+    new = [
+        {
+            "instance_id": instance.id,
+            "application_id": instance.application_id,
+            "task_id": task.task_id,
+            "bpmn_id": task.bpmn_id,
+            "process_id": task.process_id,
+            "title": task.title,
+            "form_key": task.form_key,
+            "lane": task.lane,
+            "due_at": due_for(task),
+        }
+        for task in ready
+        if task.task_id not in known
+    ]
+    if new:
+        db.session.execute(insert(table), new)
     db.session.flush()

@@ -6,7 +6,7 @@ from functools import cache
 from secrets import token_hex
 from typing import NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.clock import now
 from app.extensions import db
@@ -229,19 +229,28 @@ def current_principal(user_key: str, grant) -> Principal | None:
     return None
 
 
+@cache
+def _provisional_query():
+    # Built once per process (bound parameters): building the due-timer clause per request
+    # cost more CPU than running the query.
+    from app.services.timers import due_exists
+
+    due = due_exists(ProvisionalAccount.application_id, bindparam("now"))
+    return (
+        select(ProvisionalAccount, Application, due)
+        .join(Application, Application.id == ProvisionalAccount.application_id)
+        .where(ProvisionalAccount.id == bindparam("account_id"))
+    )
+
+
 def _provisional_principal(
     account_id: int, key_id: int, epoch: int, fired: bool = False
 ) -> Principal | None:
-    from app.services.timers import due_exists
-
-    query = (
-        select(ProvisionalAccount, Application, due_exists(ProvisionalAccount.application_id))
-        .join(Application, Application.id == ProvisionalAccount.application_id)
-        .where(ProvisionalAccount.id == account_id)
-    )
-    if fired:
-        query = query.execution_options(populate_existing=True)
-    row = db.session.execute(query).one_or_none()
+    row = db.session.execute(
+        _provisional_query(),
+        {"account_id": account_id, "now": now()},
+        execution_options={"populate_existing": fired},
+    ).one_or_none()
     if row is None:
         return None
     account, application, due = row

@@ -113,10 +113,13 @@ def fire_due_timers(limit: int = BATCH) -> int:
     return worker_pass(batch=limit).advanced
 
 
-def due_exists(application_id):
+def due_exists(application_id, at=None):
     """SQL: the application (`application_id`: a value or a column of the outer query) has a
-    timer due now (as refresh_application checks), to fold into a query the request makes."""
-    return exists().where(ProcessInstance.application_id == application_id, _due(now()))
+    timer due at `at` (now if None; a bindparam in a statement built once), as
+    refresh_application checks, to fold into a query the request makes anyway."""
+    return exists().where(
+        ProcessInstance.application_id == application_id, _due(now() if at is None else at)
+    )
 
 
 def refresh_application(application_id: int) -> None:
