@@ -202,9 +202,11 @@ def version_page(
         "diagram_choices": choices,
         "diagram_id": current,
         "diagram": svg(version.files, process_id, overlay, diagram=current),
+        # Running = standing somewhere (a running workflow always has a READY or WAITING task,
+        # a finished one none): counted off the positions index, not the table's rows.
         "running": db.session.scalar(
             select(func.count()).where(
-                ProcessInstance.version_id == version.id, ProcessInstance.status == "running"
+                ProcessInstance.version_id == version.id, ProcessInstance.positions != ""
             )
         ),
         "files": sorted(version.files),

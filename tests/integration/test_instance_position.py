@@ -157,6 +157,8 @@ def test_version_page_counts_and_stage_filter_at_scale(app, staff_client, smtp, 
     expected = {"call_detail_entry": 701, "call_review": 301, **dict.fromkeys(issued_at, 451)}
     assert shown == expected, shown
     assert "（1453）" in page  # the main process's tab: every running application is inside
+    running = db.session.scalar(select(func.count()).where(ProcessInstance.status == "running"))
+    assert running == 1453 and "処理中の申込 <a" in page and ">1453 件</a>" in page
     detail = analyst.get(f"/analyst/versions/{version.id}?process=detail_entry")
     assert {int(n) for _e, n in COUNT.findall(detail.get_data(as_text=True))} == {701}
 
