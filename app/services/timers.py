@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, exists, not_, select, tuple_
 
 from app import mailer
 from app.clock import now
@@ -31,20 +31,17 @@ def _due(at: datetime):
 
 
 def due_application_ids(limit: int = BATCH, after: tuple[datetime, int] | None = None) -> list:
-    """(next_timer_at, application_id) of due instances, oldest deadline first; `after` pages."""
-    query = select(ProcessInstance.next_timer_at, ProcessInstance.application_id).where(_due(now()))
+    """(next_timer_at, instance id, application_id) of due instances, oldest deadline first;
+    `after` (next_timer_at, instance id) pages. The order is the next_timer_at index's own
+    (its key, then the row id), so each batch reads about `limit` index entries even when
+    thousands of applications share one deadline (a date timer); an order by application id
+    sorted every remaining due row again for each batch."""
+    query = select(
+        ProcessInstance.next_timer_at, ProcessInstance.id, ProcessInstance.application_id
+    ).where(_due(now()))
     if after is not None:
-        at, application_id = after
-        query = query.where(
-            or_(
-                ProcessInstance.next_timer_at > at,
-                and_(
-                    ProcessInstance.next_timer_at == at,
-                    ProcessInstance.application_id > application_id,
-                ),
-            )
-        )
-    query = query.order_by(ProcessInstance.next_timer_at, ProcessInstance.application_id)
+        query = query.where(tuple_(ProcessInstance.next_timer_at, ProcessInstance.id) > after)
+    query = query.order_by(ProcessInstance.next_timer_at, ProcessInstance.id)
     return [tuple(row) for row in db.session.execute(query.limit(limit))]
 
 
@@ -74,10 +71,10 @@ def fire_due(batch: int = BATCH, should_stop: Callable[[], bool] | None = None) 
             break
         if after is None:
             result.lag_seconds = max(0.0, (started - rows[0][0]).total_seconds())
-        for at, application_id in rows:
+        for at, instance_id, application_id in rows:
             if should_stop is not None and should_stop():
                 return result
-            after = (at, application_id)
+            after = (at, instance_id)
             try:
                 fired = run(application_id, TIMER, lambda unit: bool(unit.fired), skip_blocked=True)
             except IncidentRaised:
