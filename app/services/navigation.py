@@ -16,10 +16,7 @@ from app.services.tasks import (
 )
 
 # What an old screen's URL says once its task is done: never 「期限切れ」 when it is not.
-SCREEN_DONE = (
-    "この画面は入力済みです。入力した内容を表示しています。"
-    "修正する場合は、内容を変更して「次へ進む」を押してください。"
-)
+SCREEN_DONE = "この画面は入力済みです。"  # the section page itself says how to correct it
 NOW_AT = "「{old}」の画面は入力済みです。現在の手続き「{title}」の画面を表示しています。"
 STAGE_DONE = "「{old}」の手続きは完了しています。現在の状況を表示しています。"
 SIGNUP_DONE = (
