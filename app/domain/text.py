@@ -145,6 +145,12 @@ def control_chars(s: str, *, multiline: bool = False) -> list[str]:
 
 def has_control_chars(s: str, *, multiline: bool = False) -> bool:
     """True when s holds a character control_chars() refuses."""
+    # Fast path (every field of every form is checked, character by character otherwise):
+    # str.isprintable() is False for each refused character (Cc, Cf, Cs, noncharacters,
+    # U+2028/U+2029) but U+FFFD, and among allowed ones for the ideographic space and tab or
+    # newlines, which the slow path then judges.
+    if s.replace("\u3000", "").isprintable():
+        return "\ufffd" in s
     return any(_is_forbidden_control(ch, multiline) for ch in s)
 
 

@@ -30,11 +30,13 @@ def _read(application_id: int) -> tuple[dict, int]:
 
 
 def _write(application_id: int, version: int, drafts: dict, values: dict | None = None) -> bool:
+    # A Core UPDATE of the table (the ORM's bulk-update machinery cost more than the query);
+    # the caller sets the written values on the loaded row itself.
+    table = Application.__table__
     result = db.session.execute(
-        update(Application)
-        .where(Application.id == application_id, Application.drafts_version == version)
+        update(table)
+        .where(table.c.id == application_id, table.c.drafts_version == version)
         .values(drafts=drafts, drafts_version=version + 1, **(values or {}))
-        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.clock import now
 from app.domain.text import bounded_draft
@@ -42,6 +42,10 @@ def may_act(actor: Actor, task: HumanTask) -> bool:
     return task.owner_id == actor.staff_id
 
 
+# Built once (a bound parameter): every task page and submission looks its row up.
+_BY_TASK_ID = select(HumanTask).where(HumanTask.task_id == bindparam("task_id"))
+
+
 def _by_task_id(task_id: str) -> HumanTask | None:
     """The inbox row of a task. A page and its submission both check it: the second lookup in
     the same session is the row already there (the identity map; reloaded by primary key if
@@ -49,7 +53,7 @@ def _by_task_id(task_id: str) -> HumanTask | None:
     known: dict = db.session.info.setdefault("human_task_by_task_id", {})
     task = db.session.get(HumanTask, known[task_id]) if task_id in known else None
     if task is None or task.task_id != task_id:
-        task = db.session.scalar(select(HumanTask).where(HumanTask.task_id == task_id))
+        task = db.session.scalar(_BY_TASK_ID, {"task_id": task_id})
         if task is not None:
             known[task_id] = task.id
     return task

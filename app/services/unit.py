@@ -173,8 +173,10 @@ def _run(
             suspended = instance.suspended_at is not None
             if suspended and not while_suspended:
                 raise Suspended(SUSPENDED, 409)
-            # Deadlines first: a timer that is due must win over a late submission.
-            if not suspended:
+            # Deadlines first: a timer that is due must win over a late submission. Whether
+            # one is due is in the row (next_timer_at, written on every save; the worker goes
+            # by it too): an instance with none due is not asked.
+            if not suspended and _timer_due(instance):
                 fire_and_audit(unit)
             try:
                 result = operation(unit)
@@ -194,6 +196,12 @@ def _run(
         mailer.deliver_pending(unit.context.mail_ids)
         raise refusal
     return result, unit.context.mail_ids
+
+
+def _timer_due(instance: ProcessInstance) -> bool:
+    from app.clock import now
+
+    return instance.next_timer_at is not None and instance.next_timer_at <= now()
 
 
 def fire_and_audit(unit: Unit) -> list[str]:

@@ -111,3 +111,14 @@ def test_is_valid_email_accepts(address: str) -> None:
 )  # fmt: skip
 def test_is_valid_email_rejects(address: str) -> None:
     assert not is_valid_email(address)
+
+
+def test_has_control_chars_fast_path_judges_every_character_as_the_rule_does():
+    from app.domain.text import _is_forbidden_control, has_control_chars
+
+    codes = [*range(0x10000), 0x1D173, 0xE0001, 0xE007F, 0x1FFFE, 0x10FFFF]
+    for code in codes:
+        for multiline in (False, True):
+            for text in (chr(code), f"申込\u3000{chr(code)}x"):
+                expected = any(_is_forbidden_control(ch, multiline) for ch in text)
+                assert has_control_chars(text, multiline=multiline) == expected, (hex(code), text)
