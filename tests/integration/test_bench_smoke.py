@@ -1,0 +1,45 @@
+"""`benchmarks/run.py --smoke` runs end to end and prints a figure in every row (no timing asserted)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def test_the_smoke_benchmark_prints_every_row_with_a_figure():
+    import run
+
+    env = {**os.environ, "APP_CONFIG": "testing"}
+    postgres = env.get("DATABASE_URL", "").startswith("postgresql")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("measure "))
+    table = {}
+    for line in lines[header + 2 :]:
+        if " | " not in line:
+            break
+        cells = [cell.strip() for cell in line.split(" | ")]
+        table[cells[0]] = cells[2:]
+    expected = [row.what.strip() for row in run.make_rows(run.SMOKE).values()]
+    assert list(table) == expected
+    for what, cells in table.items():
+        sqlite, verdict = cells[0], cells[1]
+        if what.startswith("P5"):
+            assert sqlite == "—"  # gunicorn on PostgreSQL only
+        else:
+            assert sqlite not in ("—", "") and "ERROR" not in sqlite, what
+            assert verdict in ("met", "NOT MET", "(info)"), what
+        if postgres:
+            assert cells[2] not in ("—", "") and "ERROR" not in cells[2], what
+    assert "load average" in done.stdout and "finished in" in done.stdout
