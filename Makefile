@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app app
 PORT ?= 5000
 
-.PHONY: install setup run serve test test-sqlite test-postgres lint format bench clean
+.PHONY: install setup run serve test test-sqlite test-postgres lint format bench bench-smoke clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 
 # An unset APP_CONFIG means production (which needs SECRET_KEY and CREDENTIAL_KEYS): the
 # development targets choose the development config explicitly; pytest runs with `testing`.
-setup run test test-postgres bench: export APP_CONFIG = development
+setup run test test-postgres bench bench-smoke: export APP_CONFIG = development
 
 # Create or upgrade the database, insert reference and demo data, deploy bpmn/ if it changed.
 setup: install
@@ -57,8 +57,15 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
+# P1-P5 of docs/PERFORMANCE.md as one table (about 8 minutes on SQLite, 2 cores); with
+# DATABASE_URL=postgresql+psycopg://... the same on PostgreSQL plus gunicorn (P5) afterwards.
+# Each benchmark makes its own temporary database (or schema); the instance database is untouched.
+bench: install
 	$(PY) benchmarks/run.py
+
+# The same measurements at tiny sizes (50 vs 200 applications): that it runs, as CI checks.
+bench-smoke: install
+	$(PY) benchmarks/run.py --smoke
 
 clean:
 	rm -rf $(VENV) instance
