@@ -1,4 +1,8 @@
-"""Engine figures: parsing the diagrams, loading and saving one instance, one timer pass."""
+"""Engine details: parsing the diagrams, starting applications, restoring one state both ways.
+
+Not part of `make bench` (run.py): P1 is submission_bench, P3 timer_bench on real due states;
+this script's timer pass fires only abandoned signups on fresh states.
+"""
 
 import statistics
 import sys

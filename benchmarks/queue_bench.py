@@ -1,4 +1,7 @@
-"""Review-queue figures with 100,000 applications: tab counts, sorts, search, filters, deep pages.
+"""Review-queue details with 100,000 applications: tab counts, sorts, search, filters, deep pages.
+
+Not part of `make bench`: its rows are synthetic (empty states, no audit or outbox rows), so it
+shows the queue's queries alone; pages_bench measures the pages on cloned real applications.
 
 Usage: python benchmarks/queue_bench.py [--applications 100000] [--history 12] [--database URL]
 (default: a temporary SQLite file; pass a PostgreSQL URL to measure there; the database is
