@@ -277,6 +277,16 @@ def clone_to(target: int) -> float:
             db.session.execute(insert(table).from_select(columns, query))
             SPENT[table.name] = SPENT.get(table.name, 0) + time.perf_counter() - began
         db.session.commit()
+    if dialect == "postgresql":  # ids were given explicitly: move each sequence past them
+        for table, _ in tables:
+            if "id" in table.c and isinstance(table.c.id.type, Integer):
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
+                )
+        db.session.commit()
     _settle()
     return time.perf_counter() - started
 
