@@ -131,3 +131,68 @@ def test_task_pages_and_submissions_never_read_the_bpmn_files(app, client, smtp)
 def test_human_task_is_indexed_by_task_id(app):
     indexes = inspect(db.engine).get_indexes("human_task")
     assert any(ix["column_names"] == ["task_id"] for ix in indexes), indexes
+
+
+def test_a_draft_saved_after_the_submissions_read_is_kept(app, client, smtp, monkeypatch):
+    """The submission compares the drafts it read under the instance lock with the row; a draft
+    another tab saved since then makes it read the row again, and both survive."""
+    import threading
+
+    from app.models import Application
+    from app.services import Actor, ServiceError
+    from app.services import tasks as task_service
+
+    login_id, password = signup(client, smtp)
+    assert login(client, login_id, password).status_code == 302
+    complete_applicant_tasks(client, stop_at="entry_start_date")
+    with app.app_context():
+        task = task_service.current_applicant_task(_application_id())
+        application_id, task_id = task.application_id, task.task_id
+        db.session.remove()
+    actor = Actor(kind="applicant", label=f"applicant:{login_id}", application_id=application_id)
+    real_is_ready = task_service.runtime.is_ready
+
+    def other_tab_saves_first(*args):
+        # Runs inside the submission, after its locked read of the application.
+        def save():
+            with app.app_context():
+                raw = {"reason": ["別のタブで入力中"]}
+                task_service.save_section_draft(actor, application_id, "entry_contact", raw)
+                db.session.remove()
+
+        thread = threading.Thread(target=save)
+        thread.start()
+        thread.join(30)
+        return real_is_ready(*args)
+
+    monkeypatch.setattr(task_service.runtime, "is_ready", other_tab_saves_first)
+    with app.app_context():
+        wished = _first_open_date()
+        try:
+            task_service.submit_task(actor, task_id, {"wished_start_date": wished})
+            submitted = True
+        except ServiceError as exc:  # SQLite may refuse the stale write: nothing is lost
+            assert exc.status == 409, exc.message
+            submitted = False
+        db.session.remove()
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        assert application.drafts["entry_contact"] == {"reason": ["別のタブで入力中"]}
+        if submitted or db.engine.dialect.name == "postgresql":
+            assert submitted
+            assert application.answers["entry_start_date"]["wished_start_date"] == wished
+        db.session.remove()
+
+
+def _application_id() -> int:
+    from sqlalchemy import select
+
+    from app.models import Application
+
+    return db.session.scalars(select(Application.id).order_by(Application.id.desc())).first()
+
+
+def _first_open_date() -> str:
+    from app.services.reference import open_schedule
+
+    return open_schedule()[0].start_date.isoformat()
