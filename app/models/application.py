@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now
 from app.extensions import db
+from app.models.packed import PackedJSON
 from app.models.types import UTCDateTime
 
 
@@ -21,7 +22,8 @@ class Application(db.Model):
     company_name: Mapped[str] = mapped_column(String(200), default="", index=True)
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
-    answers: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # Packed (app.models.packed): compact JSON compressed against the forms' field names.
+    answers: Mapped[dict] = mapped_column(PackedJSON("answers"), default=dict)
     # Raw input of screens saved with 一時保存 but not yet submitted, by form key.
     drafts: Mapped[dict] = mapped_column(db.JSON, default=dict)
     # Bumped on every drafts write: saves merge one screen into the freshly read JSON (CAS).

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import now
 from app.extensions import db
+from app.models.packed import PackedJSON
 from app.models.types import UTCDateTime
 
 
@@ -18,7 +19,9 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
-    detail: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # Packed against the audit dictionary (keys, task ids and names, topics, timers): read
+    # and written as a dict; in SQL it is bytes (app.models.packed.unpack_json reads one).
+    detail: Mapped[dict] = mapped_column(PackedJSON("audit"), default=dict)
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -1,7 +1,5 @@
 """Outgoing e-mail, written in the same transaction as the change that caused it."""
 
-import json
-import zlib
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
@@ -9,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import now
 from app.extensions import db
+from app.models.packed import pack_json, unpack_json
 from app.models.types import UTCDateTime
 
 
@@ -20,8 +19,8 @@ class OutboundMail(db.Model):
     template: Mapped[str] = mapped_column(String(50))
     recipients: Mapped[list] = mapped_column(db.JSON)
     subject: Mapped[str] = mapped_column(String(200))
-    # The text and HTML parts as one zlib-compressed JSON pair: the HTML repeats the text, so
-    # together they take about a third of the text alone (read through body_text / body_html).
+    # The text and HTML parts as one packed JSON pair (app.models.packed: compressed against
+    # the templates' fixed text; the HTML repeats the text): read through body_text / body_html.
     body: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -35,11 +34,10 @@ class OutboundMail(db.Model):
     def _parts(self) -> list:
         if self.body is None:
             return [None, None]
-        return json.loads(zlib.decompress(self.body).decode("utf-8"))
+        return unpack_json("mail", self.body)
 
     def _set_parts(self, text: str | None, html: str | None) -> None:
-        pair = json.dumps([text, html], ensure_ascii=False, separators=(",", ":"))
-        self.body = zlib.compress(pair.encode("utf-8"), 6)
+        self.body = pack_json("mail", [text, html])
 
     @property
     def body_text(self) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now
 from app.extensions import db
+from app.models.packed import PackedJSON
 from app.models.types import UTCDateTime
 
 
@@ -27,7 +28,8 @@ class ReviewDecision(db.Model):
     confirmed_start_date: Mapped[date | None] = mapped_column(Date)
     # The overall 差戻し message, or the 却下理由.
     comment: Mapped[str | None] = mapped_column(Text)
-    answers: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # The snapshot, packed as Application.answers is (a fifth of its JSON).
+    answers: Mapped[dict] = mapped_column(PackedJSON("answers"), default=dict)
 
     comments: Mapped[list["ReturnComment"]] = relationship(
         back_populates="decision", order_by="ReturnComment.id"
