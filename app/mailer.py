@@ -80,12 +80,12 @@ def _due_clause(at):
     )
 
 
-def _unsent():
-    """The rows a sender may still take, through the status index. Nearly every row is "sent",
-    which SQLite's statistics cannot tell (one average per index): `unlikely()` tells it, or
-    it walks the whole table by id on every worker pass."""
-    unsent = OutboundMail.status.in_(("pending", "retry", "sending"))
-    return func.unlikely(unsent) if db.session.get_bind().dialect.name == "sqlite" else unsent
+def in_rare_status(*statuses: str):
+    """Rows in statuses few rows have (all but "sent"), through the status index. Nearly every
+    row is "sent", which SQLite's statistics cannot tell (one average per index): `unlikely()`
+    tells it, or it walks the whole table (every worker pass, the failed-mail list)."""
+    rare = OutboundMail.status.in_(statuses)
+    return func.unlikely(rare) if db.session.get_bind().dialect.name == "sqlite" else rare
 
 
 def deliver_due(limit: int | None = None, batch: int = 100, should_stop=None) -> int:
@@ -99,7 +99,7 @@ def deliver_due(limit: int | None = None, batch: int = 100, should_stop=None) ->
             db.session.scalars(
                 select(OutboundMail.id)
                 .where(_due_clause(now()), OutboundMail.id > last_id)
-                .where(_unsent())
+                .where(in_rare_status("pending", "retry", "sending"))
                 .order_by(OutboundMail.id)
                 .limit(size)
             )

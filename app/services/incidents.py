@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 
+from app import mailer
 from app.clock import now
 from app.extensions import db
 from app.models import Application, Incident, OutboundMail, ProcessInstance
@@ -252,7 +253,7 @@ def mail_failures(actor: Actor, limit: int = 200) -> list[dict]:
     rows = db.session.execute(
         select(OutboundMail, Application.reference_no)
         .outerjoin(Application, Application.id == OutboundMail.application_id)
-        .where(_stuck_mail_clause(now()))
+        .where(_stuck_mail_clause(now()), mailer.in_rare_status("failed", "retry"))
         .order_by(OutboundMail.created_at, OutboundMail.id)
         .limit(limit)
     ).all()
