@@ -17,9 +17,14 @@ STANDING = TaskState.READY | TaskState.STARTED | TaskState.ERROR | TaskState.WAI
 
 def of_workflow(workflow: BpmnWorkflow) -> set[tuple[str, str]]:
     """(process id, element id) of every element the workflow stands on."""
+    return of_tasks(workflow.get_tasks(state=STANDING))
+
+
+def of_tasks(standing) -> set[tuple[str, str]]:
+    """The same from the workflow's tasks in a STANDING state (store.save walks once)."""
     return {
         (task.workflow.spec.name, task.task_spec.bpmn_id)
-        for task in workflow.get_tasks(state=STANDING)
+        for task in standing
         if task.task_spec.bpmn_id and not isinstance(task.task_spec, BoundaryEvent)
     }
 

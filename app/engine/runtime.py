@@ -148,8 +148,16 @@ def restore_workflow(
 
 
 def ready_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+    return ready_of(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def ready_of(tasks) -> list[ReadyTask]:
+    """The READY user tasks among `tasks` (a get_tasks result: its order is kept), so that one
+    walk of the tree serves the inbox and the positions (store.save)."""
     result = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in tasks:
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            continue
         form = getattr(task.task_spec, "form", None)
         result.append(
             ReadyTask(
@@ -162,6 +170,17 @@ def ready_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
             )
         )
     return result
+
+
+def ready_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """The ids of ready_tasks(workflow) without walking the tree: every task of the workflow
+    and of its subprocesses is in one of their task maps (the walk reaches each of them)."""
+    found = set()
+    for tasks in (workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())):
+        for task in tasks.values():
+            if task.state == TaskState.READY and task.task_spec.manual:
+                found.add(str(task.id))
+    return found
 
 
 def _ready_task(workflow: BpmnWorkflow, task_id: str, lane: str):

@@ -8,8 +8,10 @@ from datetime import datetime
 from functools import lru_cache
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import bindparam, insert, inspect, literal, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import now
 from app.engine import positions, runtime
@@ -106,7 +108,7 @@ def load(instance: ProcessInstance, services: runtime.ServiceHandler) -> BpmnWor
 def inbox_task_ids(workflow: BpmnWorkflow) -> set[str]:
     """The READY user tasks of a workflow just restored: after every save these are exactly
     the instance's "ready" inbox rows, so a later save can sync the inbox without reading it."""
-    return {task.task_id for task in runtime.ready_tasks(workflow)}
+    return runtime.ready_task_ids(workflow)
 
 
 def save(
@@ -118,14 +120,66 @@ def save(
 ) -> list[runtime.ReadyTask]:
     """Write state, status, next timer and the inbox rows for this instance. `known`: the task
     ids of its "ready" rows (inbox_task_ids at load), or None to read them."""
-    instance.state = pack_state(workflow)
-    instance.positions = positions.of(workflow)  # in the same UPDATE, only when it changed
-    instance.status = runtime.workflow_status(workflow)
-    instance.next_timer_at = next_timer_at(workflow)
-    instance.updated_at = now()
-    ready = runtime.ready_tasks(workflow)
+    standing = workflow.get_tasks(state=positions.STANDING)  # one walk: inbox and positions
+    values = {"state": pack_state(workflow)}
+    changing = {
+        "positions": positions.encode(positions.of_tasks(standing)),
+        "status": runtime.workflow_status(workflow),
+        "next_timer_at": next_timer_at(workflow),
+    }
+    # As the ORM did: the columns that changed (positions in the same UPDATE, only then).
+    values.update((k, v) for k, v in changing.items() if v != getattr(instance, k))
+    values["updated_at"] = now()
+    _write(instance, values)
+    ready = runtime.ready_of(standing)
     sync_inbox(instance, workflow, ready, actor, due_for, known)
     return ready
+
+
+@lru_cache(maxsize=16)
+def _update_instance(columns: tuple[str, ...]):
+    # Built once per set of columns (bound parameters), like the lock query.
+    table = ProcessInstance.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("key"), table.c.lock_version == bindparam("seen"))
+        .values({name: bindparam(f"new_{name}") for name in (*columns, "lock_version")})
+    )
+
+
+def _write(instance: ProcessInstance, values: dict) -> None:
+    """One Core UPDATE of the locked row, compare-and-set on lock_version as the ORM's version
+    counter does, and the values kept on the object as written (no flush, no reload). An
+    instance not yet in the database, or with other changes pending, goes through the ORM."""
+    state = inspect(instance)
+    if not state.persistent or state.modified:
+        for name, value in values.items():
+            setattr(instance, name, value)
+        return
+    seen = instance.lock_version
+    written = {**values, "lock_version": seen + 1}
+    parameters = {f"new_{name}": value for name, value in written.items()}
+    result = db.session.connection().execute(
+        _update_instance(tuple(values)), {**parameters, "key": instance.id, "seen": seen}
+    )
+    if result.rowcount != 1:
+        raise StaleDataError(f"process_instance {instance.id} was changed by another writer")
+    for name, value in written.items():
+        set_committed_value(instance, name, value)
+
+
+# The inbox statements, built once (building them cost more CPU than running them).
+_TABLE = HumanTask.__table__
+_CLOSE_ROWS = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.instance_id == bindparam("key"),
+        _TABLE.c.task_id.in_(bindparam("ids", expanding=True)),
+        _TABLE.c.state == "ready",
+    )
+    .values(state=bindparam("new"), completed_at=bindparam("at"), completed_by=bindparam("by"))
+)
+_INSERT_ROWS = insert(_TABLE)
 
 
 def sync_inbox(
@@ -148,21 +202,16 @@ def sync_inbox(
         )
     # Core statements on the table (no ORM objects for rows this request does not show):
     # the closed rows' copies already in the session are expired below.
-    table = HumanTask.__table__
     ready_ids = {task.task_id for task in ready}
     gone = known - ready_ids
     done = {task_id for task_id in gone if runtime.task_completed(workflow, task_id)}
     at = now()
+    connection = db.session.connection()
     for state, ids, by in (("completed", done, actor), ("cancelled", gone - done, None)):
         if ids:
-            db.session.execute(
-                update(table)
-                .where(
-                    table.c.instance_id == instance.id,
-                    table.c.task_id.in_(sorted(ids)),
-                    table.c.state == "ready",
-                )
-                .values(state=state, completed_at=at, completed_by=by)
+            connection.execute(
+                _CLOSE_ROWS,
+                {"key": instance.id, "ids": sorted(ids), "new": state, "at": at, "by": by},
             )
     if gone:
         for row in list(db.session.identity_map.values()):
@@ -184,5 +233,5 @@ def sync_inbox(
         if task.task_id not in known
     ]
     if new:
-        db.session.execute(insert(table), new)
+        connection.execute(_INSERT_ROWS, new)
     db.session.flush()

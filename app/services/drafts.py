@@ -7,8 +7,9 @@ a stale read there is caught by the version); on a conflict it reads again and r
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,14 +30,26 @@ def _read(application_id: int) -> tuple[dict, int]:
     return dict(row.drafts or {}), row.drafts_version or 0
 
 
+@lru_cache(maxsize=8)
+def _update(columns: tuple[str, ...]):
+    # Built once per set of columns (bound parameters): building it cost more than running it.
+    table = Application.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("key"), table.c.drafts_version == bindparam("seen"))
+        .values({name: bindparam(f"new_{name}") for name in ("drafts", *columns)})
+        .values(drafts_version=bindparam("seen") + 1)
+    )
+
+
 def _write(application_id: int, version: int, drafts: dict, values: dict | None = None) -> bool:
     # A Core UPDATE of the table (the ORM's bulk-update machinery cost more than the query);
     # the caller sets the written values on the loaded row itself.
-    table = Application.__table__
+    values = values or {}
+    parameters = {f"new_{name}": value for name, value in values.items()}
     result = db.session.execute(
-        update(table)
-        .where(table.c.id == application_id, table.c.drafts_version == version)
-        .values(drafts=drafts, drafts_version=version + 1, **(values or {}))
+        _update(tuple(values)),
+        {"key": application_id, "seen": version, "new_drafts": drafts, **parameters},
     )
     return result.rowcount == 1
 

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import exists
+from sqlalchemy import exists, insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import mailer
+from app import clock, mailer
 from app.domain.calendar import next_business_day
 from app.domain.schedule import JST, end_of_day
 from app.domain.status import SUSPENDED
@@ -34,11 +34,31 @@ _OPEN_INCIDENT = (
 STAFF_LANES = {"reviewer", "operator"}
 
 
+# db.session.info key: the audit rows of the running unit, written by its save in one INSERT.
+_AUDIT_ROWS = "unit_audit_rows"
+_INSERT_AUDIT = insert(AuditEvent.__table__)
+
+
 def audit(application_id: int | None, actor: Actor | str, action: str, **detail) -> None:
     label = actor if isinstance(actor, str) else actor.label
+    rows = db.session.info.get(_AUDIT_ROWS)
+    if rows is not None:  # inside a unit, before its save: a row for save's Core INSERT
+        rows.append(
+            {"application_id": application_id, "at": clock.now(), "actor": label, "action": action}
+            | {"detail": detail}
+        )
+        return
     db.session.add(
         AuditEvent(application_id=application_id, actor=label, action=action, detail=detail)
     )
+
+
+def _write_audit_rows() -> None:
+    """The unit's audit rows in one Core INSERT (no ORM objects: nothing reads them back);
+    audits after the save (resolving an incident) go through the session again."""
+    rows = db.session.info.pop(_AUDIT_ROWS, None)
+    if rows:
+        db.session.connection().execute(_INSERT_AUDIT, rows)
 
 
 def due_for(created: datetime) -> Callable[[runtime.ReadyTask], datetime | None]:
@@ -165,6 +185,7 @@ def _run(
         raise Skipped("障害の再試行待ちです。", 409)
     savepoint = _postgresql()
     refusal = None
+    db.session.info[_AUDIT_ROWS] = []  # until the save writes them (rolled back: never)
     try:
         with db.session.begin_nested() if savepoint else nullcontext():
             unit = Unit(instance.application, instance, actor)
@@ -191,6 +212,8 @@ def _run(
     except Exception as exc:
         exc._rolled_back_to_savepoint = savepoint
         raise
+    finally:
+        db.session.info.pop(_AUDIT_ROWS, None)
     db.session.commit()
     if refusal is not None:
         mailer.deliver_pending(unit.context.mail_ids)
@@ -221,6 +244,7 @@ def save(unit: Unit) -> list[runtime.ReadyTask]:
     known = unit.inbox
     unit.ready = store.save(unit.instance, unit.workflow, unit.actor.label, due_for(now()), known)
     unit.inbox = {task.task_id for task in unit.ready}
+    _write_audit_rows()
     return unit.ready
 
 
