@@ -57,7 +57,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# P1-P5 of docs/PERFORMANCE.md as one table (about 8 minutes on SQLite, 2 cores); with
+# P1-P5 of docs/PERFORMANCE.md as one table (about 3 minutes on SQLite, 9 with PostgreSQL); with
 # DATABASE_URL=postgresql+psycopg://... the same on PostgreSQL plus gunicorn (P5) afterwards.
 # Each benchmark makes its own temporary database (or schema); the instance database is untouched.
 bench: install
