@@ -122,3 +122,13 @@ def test_has_control_chars_fast_path_judges_every_character_as_the_rule_does():
             for text in (chr(code), f"申込\u3000{chr(code)}x"):
                 expected = any(_is_forbidden_control(ch, multiline) for ch in text)
                 assert has_control_chars(text, multiline=multiline) == expected, (hex(code), text)
+
+
+def test_machine_dependent_fast_path_equals_the_rule_for_every_code_point() -> None:
+    from app.domain.text import _is_machine_dependent
+
+    for code in range(0x110000):
+        ch = chr(code)
+        assert (machine_dependent_chars(f"住所{ch}") == [ch]) == _is_machine_dependent(ch), hex(
+            code
+        )
