@@ -91,9 +91,10 @@ class HumanTask(db.Model):
         Index("ix_human_task_app_state", "application_id", "state"),
         # The staff queues read pages straight off these (lane, state, ...) indexes: tab counts
         # and unclaimed / mine by answer-due date; all by answer-due date; the done history.
-        Index("ix_human_task_queue", "lane", "state", "owner_id", "due_at"),
-        Index("ix_human_task_queue_due", "lane", "state", "due_at"),
-        Index("ix_human_task_queue_done", "lane", "state", "completed_at"),
+        # Each ends with the id, the pages' tie-breaker, so no page sorts the rows of one date.
+        Index("ix_human_task_queue", "lane", "state", "owner_id", "due_at", "id"),
+        Index("ix_human_task_queue_due", "lane", "state", "due_at", "id"),
+        Index("ix_human_task_queue_done", "lane", "state", "completed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

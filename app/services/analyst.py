@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import defer, undefer
 
 from app.clock import now
@@ -35,6 +35,7 @@ STAGE_KINDS = frozenset({"callActivity", "userTask", "subProcess", "serviceTask"
 STEP_KINDS = frozenset({"callActivity", "userTask", "subProcess"})
 ENDED = ("rejected", "cancelled", "expired", "withdrawn")
 LinkFor = Callable[[str], str]
+SORTED_AT_MOST = 2_000  # a filtered list this long is read off its index and sorted
 
 
 @lru_cache(maxsize=32)
@@ -120,18 +121,50 @@ def _stages(instance: ProcessInstance) -> list[str]:
     return [element for element in main.nodes if element in here]
 
 
-def counts(version: ProcessVersion) -> tuple[dict[str, Counter], Counter]:
+def _distinct_positions(version_id: int) -> list[str]:
+    """The distinct non-empty positions values of one version's instances (a few dozen), by a
+    skip scan of the (version_id, positions) index: one index seek per value, not per row."""
+    after = (
+        select(ProcessInstance.positions)
+        .where(ProcessInstance.version_id == version_id)
+        .order_by(ProcessInstance.positions)
+        .limit(1)
+    )
+    seen = select(after.where(ProcessInstance.positions > "").scalar_subquery().label("p")).cte(
+        "seen", recursive=True
+    )
+    step = after.where(ProcessInstance.positions > seen.c.p).scalar_subquery()
+    seen = seen.union_all(select(step).where(seen.c.p.is_not(None)))
+    return [p for p in db.session.scalars(select(seen.c.p)) if p is not None]
+
+
+def position_counts(version_id: int) -> dict[str, int]:
+    """How many instances of a version stand on each positions value: the distinct values by a
+    skip scan, then one equality count per value (index ranges only; no GROUP BY over every
+    row's long text, no state read)."""
+    values = _distinct_positions(version_id)
+    if not values:
+        return {}
+    n = [
+        select(func.count())
+        .where(ProcessInstance.version_id == version_id, ProcessInstance.positions == v)
+        .scalar_subquery()
+        for v in values
+    ]
+    return dict(zip(values, db.session.execute(select(*n)).one(), strict=True))
+
+
+def counts(
+    version: ProcessVersion, by_position: dict[str, int] | None = None
+) -> tuple[dict[str, Counter], Counter]:
     """Running applications of one version standing on each element, by process, and how many
-    applications are inside each process: one GROUP BY on the instances' positions (SQL, read
-    off an index; only the few distinct combinations come back, no state is read)."""
+    applications are inside each process (from position_counts: SQL off an index)."""
     result: dict[str, Counter] = {}
     inside: Counter = Counter()
     procs = model(version)
-    for text, n in db.session.execute(
-        select(ProcessInstance.positions, func.count())
-        .where(ProcessInstance.version_id == version.id, ProcessInstance.positions != "")
-        .group_by(ProcessInstance.positions)
-    ):
+    if by_position is None:
+        by_position = position_counts(version.id)
+    for text, n in by_position.items():
         within = set()
         for process_id, element in positions.decode(text):
             if process_id in procs and element in procs[process_id].nodes:
@@ -186,7 +219,8 @@ def version_page(
     version = get_version(version_id)
     procs = model(version)
     process_id = process_id if process_id in procs else version.process_id
-    count, inside = counts(version)
+    by_position = position_counts(version.id)
+    count, inside = counts(version, by_position)
     overlay = Overlay(
         counts=dict(count.get(process_id, {})),
         links=_links(procs.get(process_id), link_for),
@@ -203,12 +237,8 @@ def version_page(
         "diagram_id": current,
         "diagram": svg(version.files, process_id, overlay, diagram=current),
         # Running = standing somewhere (a running workflow always has a READY or WAITING task,
-        # a finished one none): counted off the positions index, not the table's rows.
-        "running": db.session.scalar(
-            select(func.count()).where(
-                ProcessInstance.version_id == version.id, ProcessInstance.positions != ""
-            )
-        ),
+        # a finished one none): the sum of the per-position counts, no second count.
+        "running": sum(by_position.values()),
         "files": sorted(version.files),
         "diagrams": diagrams(version.files),
     }
@@ -244,40 +274,73 @@ def stage_choices() -> list[tuple[str, str]]:
     return [(n.id, n.label) for n in [*ordered, *rest, *catches]]
 
 
+def _standing_on(stage: str) -> list:
+    """Where an application stands: its positions column contains the main process's element.
+    As conditions on the (version_id, positions) index: the distinct values that contain it
+    (found by skip scans), so that counting touches only the matching index entries."""
+    main_process = current_app.config["MAIN_PROCESS_ID"]
+    needle = positions.token(main_process, stage)
+    pairs = [(v, p) for v in version_ids() for p in _distinct_positions(v) if needle in p]
+    if not pairs:
+        return [false()], [false()]
+    by_index = [
+        ProcessInstance.version_id.in_({v for v, _p in pairs}),
+        ProcessInstance.positions.in_({p for _v, p in pairs}),
+    ]
+    return by_index, [ProcessInstance.positions.contains(needle, autoescape=True)]
+
+
 def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
     """Applications with where they stand, filtered by status, stage, version and deadline."""
-    query = select(Application, ProcessInstance).join(
-        ProcessInstance, ProcessInstance.application_id == Application.id
-    )
-    if filters.status:
-        query = query.where(Application.status == filters.status)
+    # Conditions on the instance alone: the total is counted off process_instance's indexes
+    # (every instance has its application), joining applications only to filter by status.
+    where = []
     if filters.version:
-        query = query.where(ProcessInstance.version_id == filters.version)
+        where.append(ProcessInstance.version_id == filters.version)
     if filters.within_days is not None:
         limit = now() + timedelta(days=filters.within_days)
         task_due = exists().where(
-            HumanTask.application_id == Application.id,
+            HumanTask.application_id == ProcessInstance.application_id,
             HumanTask.state == "ready",
             HumanTask.due_at <= limit,
         )
-        query = query.where(
+        where += [
             ProcessInstance.status == "running",
             or_(ProcessInstance.next_timer_at <= limit, task_due),
-        )
+        ]
+    scanned = list(where)
     if filters.stage:
-        # Where an application stands: its positions column (the main process's element).
-        main_process = current_app.config["MAIN_PROCESS_ID"]
-        needle = positions.token(main_process, filters.stage)
-        query = query.where(ProcessInstance.positions.contains(needle, autoescape=True))
-    page = max(filters.page, 1)
-    counted = query.with_only_columns(Application.id).subquery()
-    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
-    rows = db.session.execute(
-        query.options(defer(ProcessInstance.state))  # the page shows no state
-        .order_by(Application.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+        by_index, by_scan = _standing_on(filters.stage)
+        where, scanned = where + by_index, scanned + by_scan
+    counted = select(func.count()).select_from(ProcessInstance)
+    if filters.status:
+        counted = counted.join(Application, Application.id == ProcessInstance.application_id)
+        where.append(Application.status == filters.status)
+        scanned.append(Application.status == filters.status)
+    counted = counted.where(*where)
+    total = db.session.scalar(counted) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(filters.page, 1), pages)
+    # Few matches: found off the index and sorted; many: the rows in id order, tested one by
+    # one (the page fills after a few hundred), so that neither sorts thousands of rows.
+    query = (
+        select(Application, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.application_id == Application.id)
+        .where(*(where if total <= SORTED_AT_MOST else scanned))
+        .options(defer(ProcessInstance.state))  # the page shows no state
+    )
+    # Newest first; a page in the older half is read from the oldest end, so that no page
+    # skips more than half of the rows (the last page reads only its own).
+    skip = (page - 1) * per_page
+    if skip * 2 <= total:
+        rows = db.session.execute(
+            query.order_by(Application.id.desc()).offset(skip).limit(per_page)
+        ).all()
+    else:
+        end = min(total, skip + per_page)
+        rows = db.session.execute(
+            query.order_by(Application.id.asc()).offset(total - end).limit(end - skip)
+        ).all()[::-1]
     shown = [(application, instance, _stages(instance)) for application, instance in rows]
     ids = [a.id for a, _i, _s in shown]
     ready = db.session.execute(
@@ -301,7 +364,7 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
                 "deadline": min(dues) if dues else None,
             }
         )
-    return {"rows": result, "total": total, "page": page, "pages": max(1, -(-total // per_page))}
+    return {"rows": result, "total": total, "page": page, "pages": pages}
 
 
 def instance_page(

@@ -296,7 +296,9 @@ def counts(actor: Actor) -> dict[str, int]:
         select(func.count()).select_from(Incident).where(Incident.status == "open")
     )
     stuck = db.session.scalar(
-        select(func.count()).select_from(OutboundMail).where(_stuck_mail_clause(at))
+        select(func.count())
+        .select_from(OutboundMail)
+        .where(_stuck_mail_clause(at), mailer.in_rare_status("failed", "retry"))
     )
     failing = len(housekeeping_failures(actor))
     return {"incidents": (open_incidents or 0) + failing, "mails": stuck or 0}
