@@ -405,12 +405,22 @@ def test_correction_stops_at_a_later_screen_that_is_no_longer_valid(app, client,
     url = at_screen(client, smtp, "entry_confirm")
     wished = date.fromisoformat(application().answer("entry_start_date")["wished_start_date"])
     # The wished date's 申込締切 has passed since it was chosen (the schedule was changed).
-    db.session.execute(
-        update(ScheduleEntry)
-        .where(ScheduleEntry.start_date == wished)
-        .values(contract_deadline=today_jst() - timedelta(days=1))
+    # schedule_entry outlives each test (tests/conftest.py KEEP_TABLES): put the row back after.
+    entry = update(ScheduleEntry).where(ScheduleEntry.start_date == wished)
+    deadline = db.session.scalar(
+        select(ScheduleEntry.contract_deadline).where(ScheduleEntry.start_date == wished)
     )
+    db.session.execute(entry.values(contract_deadline=today_jst() - timedelta(days=1)))
     db.session.commit()
+    try:
+        _correct_through_the_start_date(client, url)
+    finally:
+        db.session.rollback()
+        db.session.execute(entry.values(contract_deadline=deadline))
+        db.session.commit()
+
+
+def _correct_through_the_start_date(client, url: str) -> None:
     contact = client.get("/sections/entry_contact").get_data(as_text=True)
     response = click(client, "/sections/entry_contact", contact, "次へ進む")
     assert response.location.endswith("/sections/entry_start_date")
