@@ -24,6 +24,7 @@ from app.services.people import staff_choices
 
 SCOPES = ("unclaimed", "mine", "all", "done")
 APPLICATION_FILTERS = ("q", "submitted_from", "submitted_to", "start_from", "start_to")
+COUNT_CAP = 1_000  # queue counts stop here (count_label)
 NARROWING = (*APPLICATION_FILTERS, "due", "status")  # filters that make a list shorter than its tab
 SORT_COLUMNS = {
     "due": HumanTask.due_at,
@@ -88,18 +89,25 @@ class Page:
         return (self.page - 1) * self.per_page + len(self.items)
 
 
+def count_label(n: int) -> str:
+    """A tab count as shown: exact up to COUNT_CAP, then 「1,000件以上」."""
+    return f"{COUNT_CAP:,}件以上" if n > COUNT_CAP else f"{n}件"
+
+
 def visible_scopes(actor: Actor) -> list[str]:
     """全件 is for supervisors; everyone with the lane's role sees the rest."""
     return [s for s in SCOPES if s != "all" or actor.has_role("supervisor")]
 
 
 def queue_counts(actor: Actor, lane: str) -> dict[str, int]:
-    """Tab counts of one lane: one statement of four plain counts, each over a range of an
-    inbox index (no per-row CASE sums over every READY row)."""
+    """Tab counts of one lane: one statement of four counts, each over a range of an inbox
+    index and stopped after COUNT_CAP + 1 rows (shown as 「1,000件以上」: past that, the exact
+    size of a queue is not what anyone works from, and counting it grows with the queue)."""
     ready = (HumanTask.lane == lane, HumanTask.state == "ready")
 
     def count(*where):
-        return select(func.count()).select_from(HumanTask).where(*ready, *where).scalar_subquery()
+        rows = select(HumanTask.id).where(*ready, *where).limit(COUNT_CAP + 1).subquery()
+        return select(func.count()).select_from(rows).scalar_subquery()
 
     row = db.session.execute(
         select(
@@ -199,8 +207,10 @@ def inbox(
         # The history grows without end: no count, just "is there a next page".
         total, page = None, max(1, page)
     elif not any(filters.get(k) for k in NARROWING):
-        total = counts[scope]  # the tab's own count: nothing narrows the list
-        page = max(1, min(page, max(1, math.ceil(total / per_page))))
+        # Nothing narrows the list: the tab's own count; past the cap the list is paged like
+        # the history ("is there a next page").
+        total = counts[scope] if counts[scope] <= COUNT_CAP else None
+        page = max(1, page if total is None else min(page, math.ceil(total / per_page) or 1))
     else:
         total = db.session.scalar(counted.with_only_columns(func.count(HumanTask.id)))
         page = max(1, min(page, max(1, math.ceil(total / per_page))))
@@ -215,6 +225,7 @@ def inbox(
     return {
         "page": Page(_rows(ids, lane), page, per_page, total, more),
         "counts": counts,
+        "count_labels": {k: count_label(n) for k, n in counts.items()},
         "scopes": visible_scopes(actor),
         "now": now(),
         "reviewers": staff_choices(lane) if actor.has_role("supervisor") else [],

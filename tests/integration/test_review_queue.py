@@ -282,3 +282,21 @@ def test_concurrent_claims_exactly_one_wins_and_the_others_are_told_who(app, smt
         clients[winner].post(
             f"/staff/human-tasks/{task.id}/unclaim", data={"csrf_token": tokens[winner]}
         )
+
+
+def test_counts_past_the_cap_say_so_and_the_list_pages_on(app, smtp, monkeypatch):
+    from app.services import staff_views
+
+    monkeypatch.setattr(staff_views, "COUNT_CAP", 3)
+    for number in range(30):
+        waiting(f"26{number:05d}Y", "ナックス", jst(date(2026, 11, 30)), date(2026, 12, 21))
+    reviewer = staff(app, "reviewer")
+    first = reviewer.get("/staff/").get_data(as_text=True)
+    # Past the cap: 「3件以上」 on the tab, no total, but every page is still reachable.
+    assert 'aria-label="3件以上"' in first and "件中" not in first
+    assert "1–25件目を表示" in first and len(references(first)) == 25
+    second = reviewer.get("/staff/?page=2").get_data(as_text=True)
+    assert len(references(second)) == 5 and "26–30件目を表示" in second
+    # A narrowing filter is counted exactly.
+    found = reviewer.get("/staff/?q=260001").get_data(as_text=True)
+    assert "10件中 1–10件を表示" in found  # 2600010Y–2600019Y
