@@ -52,9 +52,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            found = authenticate_applicant(
-                form.login_id.data, form.password.data, client_address()
-            )
+            found = authenticate_applicant(form.login_id.data, form.password.data, client_address())
         except ServiceError as exc:
             form.form_errors.append(exc.message)
             status = 429 if exc.status == 429 else 200
