@@ -86,6 +86,18 @@ ANSWERS = {
     "setup_work": {"certificate_issued": "y", "note": "証明書発行済"},
 }
 
+# One user-code row as the applicant enters it in the code editor of entry_user_codes.
+USER_CODE_ROW = {
+    "new-system_kind": "海上",
+    "new-sso": "要",
+    "new-industries": ["通関業", "海貨業"],
+    "new-processing": "netNACCS",
+    "new-identifier_count": "1",
+    "new-paid_statistics": "否",
+    "new-free_statistics": "要",
+    "new-bonded_storage": "否",
+}
+
 
 def csrf_token(html: str) -> str:
     match = CSRF.search(html)
@@ -179,6 +191,16 @@ def complete_applicant_tasks(
         seen.append(form_key)
         url = response.location if "/tasks/" in response.location else next_task_url(client)
     return seen
+
+
+def at_screen(client, smtp, form_key: str) -> tuple[str, tuple[str, str]]:
+    """Sign up, log in and fill every screen before form_key; returns its URL and the login."""
+    credentials = signup(client, smtp)
+    assert login(client, *credentials).status_code == 302
+    complete_applicant_tasks(client, stop_at=form_key)
+    url = next_task_url(client)
+    assert f'data-form-key="{form_key}"' in client.get(url).get_data(as_text=True)
+    return url, credentials
 
 
 def claim_and_open(client, lane: str = "reviewer") -> str:

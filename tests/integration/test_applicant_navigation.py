@@ -14,6 +14,7 @@ from app.models import Application, HumanTask, ScheduleEntry
 from tests.helpers import (
     ANSWERS,
     SIGNUP_CONTACT,
+    at_screen,
     complete_applicant_tasks,
     csrf_token,
     login,
@@ -23,6 +24,7 @@ from tests.helpers import (
     signup,
     staff_login,
 )
+from tests.helpers import USER_CODE_ROW as ROW
 
 FORM_ID = "task-form"
 GONE_WORDS = ("期限切れ", "操作できません")
@@ -132,14 +134,6 @@ def application() -> Application:
     return db.session.scalars(select(Application)).one()
 
 
-def at_screen(client, smtp, form_key: str) -> str:
-    assert login(client, *signup(client, smtp)).status_code == 302
-    complete_applicant_tasks(client, stop_at=form_key)
-    url = next_task_url(client)
-    assert f'data-form-key="{form_key}"' in client.get(url).get_data(as_text=True)
-    return url
-
-
 def task_url(form_key: str) -> str:
     """The URL of the applicant's last task of that screen (as kept in the browser history)."""
     db.session.expire_all()
@@ -170,20 +164,9 @@ def checked(html: str, name: str, value: str) -> bool:
 
 # --- 1. Input kept whenever the applicant leaves a screen --------------------------------------
 
-ROW = {
-    "new-system_kind": "海上",
-    "new-sso": "要",
-    "new-industries": ["通関業", "海貨業"],
-    "new-processing": "netNACCS",
-    "new-identifier_count": "1",
-    "new-paid_statistics": "否",
-    "new-free_statistics": "要",
-    "new-bonded_storage": "否",
-}
-
 
 def test_user_codes_set_survive_leaving_by_the_header_menu(app, client, smtp):
-    url = at_screen(client, smtp, "entry_user_codes")
+    url, _ = at_screen(client, smtp, "entry_user_codes")
     html = client.get(url).get_data(as_text=True)
     html = click(client, url, html, "新規に利用者コードを追加する").get_data(as_text=True)
     html = click(client, url, html, "設定する", ROW).get_data(as_text=True)
@@ -207,7 +190,7 @@ def test_user_codes_set_survive_leaving_by_the_header_menu(app, client, smtp):
 
 
 def test_remarks_survive_correcting_a_section_and_the_way_back_is_direct(app, client, smtp):
-    url = at_screen(client, smtp, "entry_confirm")
+    url, _ = at_screen(client, smtp, "entry_confirm")
     html = client.get(url).get_data(as_text=True)
     response = click(
         client, url, html, "修正する（事業所に関する情報）", {"remarks": "通関業許可12月20日予定"}
@@ -228,7 +211,7 @@ def test_remarks_survive_correcting_a_section_and_the_way_back_is_direct(app, cl
 
 
 def test_leaving_a_screen_untouched_leaves_no_unsaved_input(app, client, smtp):
-    url = at_screen(client, smtp, "entry_confirm")
+    url, _ = at_screen(client, smtp, "entry_confirm")
     html = client.get(url).get_data(as_text=True)
     section = follow(client, click(client, url, html, "修正する（料金プラン）"))
     assert application().drafts == {}  # nothing typed on 申込内容確認
@@ -251,7 +234,7 @@ def test_leaving_a_screen_untouched_leaves_no_unsaved_input(app, client, smtp):
 def test_every_link_off_a_screen_keeps_input_and_enter_still_takes_the_screen_button(
     app, client, smtp
 ):
-    url = at_screen(client, smtp, "entry_contractor")
+    url, _ = at_screen(client, smtp, "entry_contractor")
     html = client.get(url).get_data(as_text=True)
     form = parse(html)
     # Enter in a text box presses the first button of the form in page order: the screen's own.
@@ -267,7 +250,7 @@ def test_every_link_off_a_screen_keeps_input_and_enter_still_takes_the_screen_bu
 
 
 def test_leave_to_is_a_path_of_this_site_and_needs_the_csrf_token(app, client, smtp):
-    url = at_screen(client, smtp, "entry_contractor")
+    url, _ = at_screen(client, smtp, "entry_contractor")
     html = client.get(url).get_data(as_text=True)
     token = csrf_token(html)
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
@@ -313,7 +296,7 @@ def test_back_during_signup_shows_the_contact_and_after_it_says_how_to_log_in(ap
 
 
 def test_back_during_entry_opens_the_earlier_screen_with_its_data(app, client, smtp):
-    url = at_screen(client, smtp, "entry_office")
+    url, _ = at_screen(client, smtp, "entry_office")
     contact_url = task_url("entry_contact")
     response = client.get(contact_url)
     assert response.location.endswith("/sections/entry_contact")
@@ -355,7 +338,7 @@ def test_back_after_registration_and_after_a_return_lands_on_the_current_screen(
 
 
 def test_another_applicants_old_screen_is_still_refused(app, client, smtp):
-    url = at_screen(client, smtp, "entry_start_date")
+    url, _ = at_screen(client, smtp, "entry_start_date")
     contact_url = task_url("entry_contact")
     client.post("/logout", data={"csrf_token": csrf_token(client.get(url).get_data(as_text=True))})
     assert login(client, *signup(client, smtp)).status_code == 302
@@ -388,7 +371,7 @@ def test_correction_after_a_return_goes_straight_back_to_the_confirmation(
 
 
 def test_correction_stops_at_a_later_screen_with_unsaved_input(app, client, smtp):
-    url = at_screen(client, smtp, "entry_confirm")
+    url, _ = at_screen(client, smtp, "entry_confirm")
     plan = client.get("/sections/entry_plan").get_data(as_text=True)
     click(client, "/sections/entry_plan", plan, "メニュー", {"plan": "B"})
     office = client.get("/sections/entry_office").get_data(as_text=True)
@@ -402,7 +385,7 @@ def test_correction_stops_at_a_later_screen_with_unsaved_input(app, client, smtp
 
 
 def test_correction_stops_at_a_later_screen_that_is_no_longer_valid(app, client, smtp):
-    url = at_screen(client, smtp, "entry_confirm")
+    url, _ = at_screen(client, smtp, "entry_confirm")
     wished = date.fromisoformat(application().answer("entry_start_date")["wished_start_date"])
     # The wished date's 申込締切 has passed since it was chosen (the schedule was changed).
     # schedule_entry outlives each test (tests/conftest.py KEEP_TABLES): put the row back after.

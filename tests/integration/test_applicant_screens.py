@@ -7,30 +7,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Application
-from tests.helpers import (
-    ANSWERS,
-    complete_applicant_tasks,
-    csrf_token,
-    login,
-    next_task_url,
-    post_page,
-    signup,
-)
+from tests.helpers import ANSWERS, at_screen, csrf_token, login, post_page
+from tests.helpers import USER_CODE_ROW as ROW
 
 
 def only_application() -> Application:
     db.session.expire_all()
     return db.session.scalars(select(Application)).one()
-
-
-def at_screen(client, smtp, form_key: str) -> tuple[str, tuple[str, str]]:
-    """Sign up, log in and fill every screen before form_key; returns its URL and the login."""
-    credentials = signup(client, smtp)
-    assert login(client, *credentials).status_code == 302
-    complete_applicant_tasks(client, stop_at=form_key)
-    url = next_task_url(client)
-    assert f'data-form-key="{form_key}"' in client.get(url).get_data(as_text=True)
-    return url, credentials
 
 
 def page_action(client, url: str, data: dict, name: str, value: str):
@@ -133,17 +116,6 @@ def test_customs_is_preselected_from_the_prefecture_and_stays_changeable(app, cl
 
 
 # --- 利用者コード ------------------------------------------------------------------------------
-
-ROW = {
-    "new-system_kind": "海上",
-    "new-sso": "要",
-    "new-industries": ["通関業", "海貨業"],
-    "new-processing": "netNACCS",
-    "new-identifier_count": "1",
-    "new-paid_statistics": "否",
-    "new-free_statistics": "要",
-    "new-bonded_storage": "否",
-}
 
 
 def hidden_state(html: str) -> dict:
