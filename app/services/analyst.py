@@ -1,6 +1,5 @@
 """The analyst's studio read models: versions, live diagrams with overlays, applications."""
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from app.models import (
 from app.services import ServiceError
 from app.services.analyst_display import deployer_names, diagram_choices
 from app.services.validation import ROLES
+from app.services.version_counts import counts, distinct_positions, position_counts
 from app.services.views import STATUS_LABELS
 
 # Lanes are keyed by role in the file; the screen shows the Japanese name only.
@@ -119,60 +119,6 @@ def _stages(instance: ProcessInstance) -> list[str]:
         return []
     here = {e for p, e in positions.decode(instance.positions) if p == version.process_id}
     return [element for element in main.nodes if element in here]
-
-
-def _distinct_positions(version_id: int) -> list[str]:
-    """The distinct non-empty positions values of one version's instances (a few dozen), by a
-    skip scan of the (version_id, positions) index: one index seek per value, not per row."""
-    after = (
-        select(ProcessInstance.positions)
-        .where(ProcessInstance.version_id == version_id)
-        .order_by(ProcessInstance.positions)
-        .limit(1)
-    )
-    seen = select(after.where(ProcessInstance.positions > "").scalar_subquery().label("p")).cte(
-        "seen", recursive=True
-    )
-    step = after.where(ProcessInstance.positions > seen.c.p).scalar_subquery()
-    seen = seen.union_all(select(step).where(seen.c.p.is_not(None)))
-    return [p for p in db.session.scalars(select(seen.c.p)) if p is not None]
-
-
-def position_counts(version_id: int) -> dict[str, int]:
-    """How many instances of a version stand on each positions value: the distinct values by a
-    skip scan, then one equality count per value (index ranges only; no GROUP BY over every
-    row's long text, no state read)."""
-    values = _distinct_positions(version_id)
-    if not values:
-        return {}
-    n = [
-        select(func.count())
-        .where(ProcessInstance.version_id == version_id, ProcessInstance.positions == v)
-        .scalar_subquery()
-        for v in values
-    ]
-    return dict(zip(values, db.session.execute(select(*n)).one(), strict=True))
-
-
-def counts(
-    version: ProcessVersion, by_position: dict[str, int] | None = None
-) -> tuple[dict[str, Counter], Counter]:
-    """Running applications of one version standing on each element, by process, and how many
-    applications are inside each process (from position_counts: SQL off an index)."""
-    result: dict[str, Counter] = {}
-    inside: Counter = Counter()
-    procs = model(version)
-    if by_position is None:
-        by_position = position_counts(version.id)
-    for text, n in by_position.items():
-        within = set()
-        for process_id, element in positions.decode(text):
-            if process_id in procs and element in procs[process_id].nodes:
-                result.setdefault(process_id, Counter())[element] += n
-                within.add(process_id)
-        for process_id in within:
-            inside[process_id] += n
-    return result, inside
 
 
 def ordered(version: ProcessVersion) -> list[Process]:
@@ -280,7 +226,7 @@ def _standing_on(stage: str) -> list:
     (found by skip scans), so that counting touches only the matching index entries."""
     main_process = current_app.config["MAIN_PROCESS_ID"]
     needle = positions.token(main_process, stage)
-    pairs = [(v, p) for v in version_ids() for p in _distinct_positions(v) if needle in p]
+    pairs = [(v, p) for v in version_ids() for p in distinct_positions(v) if needle in p]
     if not pairs:
         return [false()], [false()]
     by_index = [

@@ -9,8 +9,7 @@ from sqlalchemy import event, func, insert, select
 from app.engine import positions, runtime
 from app.extensions import db
 from app.models import Application, ProcessInstance, ProcessVersion
-from app.services import SYSTEM, unit
-from app.services import analyst as studio
+from app.services import SYSTEM, unit, version_counts
 from tests.helpers import complete_applicant_tasks, login, review, signup, staff_login
 
 MAIN = "naccs_application"
@@ -51,19 +50,19 @@ def test_positions_and_counts_follow_every_move(app, client, staff_client, smtp)
     other = app.test_client()
     second_login = signup(other, smtp)
     second = db.session.scalar(select(Application.id).where(Application.id != first))
-    assert studio.counts(_version())[0][MAIN] == {"call_detail_entry": 2}
+    assert version_counts.counts(_version())[0][MAIN] == {"call_detail_entry": 2}
 
     assert login(client, *first_login).status_code == 302
     complete_applicant_tasks(client, stop_at="entry_office")
     # Inside detail entry: the main position stays, the subprocess's moves screen by screen.
-    counts, inside = studio.counts(_version())
+    counts, inside = version_counts.counts(_version())
     assert counts[MAIN] == {"call_detail_entry": 2}
     assert counts["detail_entry"] == {"entry_office": 1, "entry_guidance": 1}
     assert inside["detail_entry"] == 2 and inside[MAIN] == 2
 
     complete_applicant_tasks(client)
     assert _main_positions() == {first: {"call_review"}, second: {"call_detail_entry"}}
-    assert studio.counts(_version())[0][MAIN] == {"call_detail_entry": 1, "call_review": 1}
+    assert version_counts.counts(_version())[0][MAIN] == {"call_detail_entry": 1, "call_review": 1}
 
     staff_login(staff_client)
     review(staff_client, "approve")
@@ -72,7 +71,7 @@ def test_positions_and_counts_follow_every_move(app, client, staff_client, smtp)
     where = _main_positions()
     assert where[second] == {"call_review"}
     assert where[first] and "call_review" not in where[first]
-    counts, inside = studio.counts(_version())
+    counts, inside = version_counts.counts(_version())
     assert counts[MAIN]["call_review"] == 1 and "call_detail_entry" not in counts[MAIN]
     assert "detail_entry" not in counts and inside["detail_entry"] == 0
 
@@ -91,13 +90,13 @@ def test_positions_are_written_with_the_state_and_only_when_they_change(app, cli
 
     # A move (the guidance screen done, the contact screen ready): the same UPDATE that writes
     # the state writes the positions; no other statement touches them.
-    assert studio.counts(_version())[0]["detail_entry"] == {"entry_guidance": 1}
+    assert version_counts.counts(_version())[0]["detail_entry"] == {"entry_guidance": 1}
     with statements() as seen:
         unit.run(application_id, SYSTEM, _complete_first_ready)
     writes = [s for s in seen if "positions" in s and not s.startswith("SELECT")]
     assert len(writes) == 1, writes
     assert re.match(r"UPDATE process_instance SET state=\S+, positions=", writes[0]), writes
-    assert studio.counts(_version())[0]["detail_entry"] == {"entry_contact": 1}
+    assert version_counts.counts(_version())[0]["detail_entry"] == {"entry_contact": 1}
 
 
 def _clone(real: Application, copies: int) -> None:
