@@ -11,10 +11,8 @@ header per row). For the analyst pages the states it passed through are cloned i
 `measure_storage()` and `measure_analyst_pages()` return the figures for other scripts.
 """
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,84 +21,40 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import time_machine  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import create_engine, func, insert, inspect, select, text  # noqa: E402
+from driving import FreshContextClient, OutboxMailbox, bench_config, database  # noqa: E402
+from sqlalchemy import func, insert, inspect, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # a Tuesday, 10:00 JST (as the tests)
 SIZES = (1_000, 20_000)
 
 
-class _FreshContextClient(FlaskClient):
-    """Each request in its own app context (own session), as in production."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-class _Outbox:
-    """What tests.helpers.signup reads from an SMTP server, read from the outbox rows instead."""
-
-    def by_subject(self, fragment: str) -> list:
-        from app.models import OutboundMail
-
-        with db.session.no_autoflush:
-            rows = db.session.scalars(select(OutboundMail).order_by(OutboundMail.id)).all()
-        return [r for r in rows if fragment in r.subject]
-
-    def body(self, row) -> str:
-        return row.body_text
-
-
 @contextmanager
 def bench_app(database_url: str | None = None):
     """A migrated, seeded database of its own (temp SQLite file, or a private PostgreSQL
     schema when `database_url` is given), the app, and the clock frozen at START."""
-    url = database_url or os.environ.get("DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp, time_machine.travel(START, tick=False) as clock:
-        schema = None
-        if url:
-            schema = f"storage_bench_{os.getpid()}"
-            engine = create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            separator = "&" if "?" in url else "?"
-            url = f"{url}{separator}options=-csearch_path%3D{schema}"
-        else:
-            url = f"sqlite:///{tmp}/bench.sqlite3"
+    with (
+        database("storage", database_url) as url,
+        time_machine.travel(START, tick=False) as clock,
+    ):
+        app = create_app(bench_config(url))
+        app.test_client_class = FreshContextClient
+        with app.app_context():
+            from flask_migrate import upgrade
 
-        class Config(TestConfig):
-            SQLALCHEMY_DATABASE_URI = url
-            MAIL_SUPPRESS_SEND = True
-            SIGNUP_MAX_PER_ADDRESS = 10**6
+            from app.services.deploy import deploy_repository
+            from app.services.seed import seed_reference_data, seed_staff
 
-        app = create_app(Config)
-        app.test_client_class = _FreshContextClient
-        try:
-            with app.app_context():
-                from flask_migrate import upgrade
-
-                from app.services.deploy import deploy_repository
-                from app.services.seed import seed_reference_data, seed_staff
-
-                upgrade()
-                seed_reference_data()
-                seed_staff()
-                db.session.commit()
-                deploy_repository("bench")
-                yield app, clock
-                db.session.remove()
-                db.engine.dispose()
-        finally:
-            if schema:
-                with engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                engine.dispose()
+            upgrade()
+            seed_reference_data()
+            seed_staff()
+            db.session.commit()
+            deploy_repository("bench")
+            yield app, clock
+            db.session.remove()
+            db.engine.dispose()
 
 
 def table_bytes() -> dict[str, int]:
@@ -170,7 +124,7 @@ def drive_one_application(app, clock) -> list[dict]:
 
     client, staff = app.test_client(), app.test_client()
     shots = []
-    login_id, password = signup(client, _Outbox())
+    login_id, password = signup(client, OutboxMailbox(app))
     shots.append(_snapshot("signup done"))
     assert login(client, login_id, password).status_code == 302
     complete_applicant_tasks(client, stop_at="entry_billing")

@@ -16,113 +16,35 @@ Run: `.venv/bin/python benchmarks/submission_bench.py [--screen KEY] [-n N] [--p
 
 import argparse
 import os
-import re
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from driving import OutboxMailbox, bench_config, database  # noqa: E402
+
 SCREEN = "entry_office"  # a detail screen with many fields (address, customs office)
 SAMPLES = 15
-PASSWORD = "Bench-pass-1"
-
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-FORM_KEY = re.compile(r'data-form-key="([a-z_]+)"')
-TASK_LINK = re.compile(r'href="(/tasks/[0-9a-f-]{36})"')
-
-
-@contextmanager
-def _database():
-    """A private database: a temp SQLite file, or a fresh schema when DATABASE_URL is set."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/submission.sqlite3"
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_submission_{os.getpid()}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
 
 
 def _app(database_url: str):
     from app import create_app
-    from app.config import TestConfig
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        DEV_TOOLS = False  # as in production: no development clock read per request
-        MAIL_SUPPRESS_SEND = True
-        SIGNUP_MAX_PER_ADDRESS = 10**6  # every signup comes from the test client's address
-
-    return create_app(Config)
-
-
-def _token(html: str) -> str:
-    return CSRF.search(html).group(1)
-
-
-def _post_page(client, url: str, data: dict):
-    page = client.get(url).get_data(as_text=True)
-    return client.post(url, data={**data, "csrf_token": _token(page), "submit": "1"})
-
-
-def _first_option(html: str, field: str) -> str:
-    select = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', html, re.S)
-    return next(v for v in re.findall(r'<option[^>]*value="([^"]*)"', select.group(1)) if v)
+    # DEV_TOOLS off as in production: no development clock read per request.
+    return create_app(bench_config(database_url, DEV_TOOLS=False))
 
 
 def _to_screen(app, screen: str):
     """A new application, signed up and logged in over HTTP, standing at `screen`.
     Returns (client, task URL, the screen's HTML)."""
-    from app.extensions import db
-    from app.models import ProvisionalAccount
-    from app.security import hash_password
-    from tests.helpers import ANSWERS, SIGNUP_CONTACT
+    from tests.helpers import at_screen
 
     client = app.test_client()
-    page = client.get("/signup").get_data(as_text=True)
-    response = client.post("/signup", data={"csrf_token": _token(page)})
-    response = _post_page(client, response.location, SIGNUP_CONTACT)
-    response = _post_page(client, response.location, {})
-    assert response.location.endswith("/signup/done"), response.location
-    with app.app_context():  # the password comes by mail; the bench sets a known one
-        account = db.session.scalars(
-            db.select(ProvisionalAccount).order_by(ProvisionalAccount.id.desc()).limit(1)
-        ).one()
-        account.password_hash = hash_password(PASSWORD)
-        login_id = account.login_id
-        db.session.commit()
-    page = client.get("/login").get_data(as_text=True)
-    data = {"login_id": login_id, "password": PASSWORD, "csrf_token": _token(page)}
-    assert client.post("/login", data=data).status_code == 302
-    url = TASK_LINK.search(client.get("/home").get_data(as_text=True)).group(1)
-    while True:
-        html = client.get(url).get_data(as_text=True)
-        form_key = FORM_KEY.search(html).group(1)
-        if form_key == screen:
-            return client, url, html
-        data = dict(ANSWERS[form_key])
-        if form_key == "entry_start_date":
-            data["wished_start_date"] = _first_option(html, "wished_start_date")
-        response = client.post(url, data={**data, "csrf_token": _token(html), "submit": "1"})
-        assert response.status_code == 302, (form_key, response.status_code)
-        url = response.location
-        assert "/tasks/" in url, (form_key, url)
+    url, _credentials = at_screen(client, OutboxMailbox(app), screen)
+    return client, url, client.get(url).get_data(as_text=True)
 
 
 def _saved_state(app, task_url: str) -> tuple:
@@ -217,9 +139,9 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
     from app.extensions import db
     from app.services.deploy import deploy_repository
     from app.services.seed import seed_reference_data
-    from tests.helpers import ANSWERS
+    from tests.helpers import ANSWERS, csrf_token, first_option
 
-    with _database() as url:
+    with database("submission") as url:
         app = _app(url)
         with app.app_context():
             upgrade()
@@ -237,9 +159,9 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
         updates = state = None
         for _ in range(samples + 1):  # the first POST warms caches (specs, templates, forms)
             client, task_url, html = _to_screen(app, screen)
-            payload = {**data, "csrf_token": _token(html), "submit": "1"}
+            payload = {**data, "csrf_token": csrf_token(html), "submit": "1"}
             if screen == "entry_start_date":
-                payload["wished_start_date"] = _first_option(html, "wished_start_date")
+                payload["wished_start_date"] = first_option(html, "wished_start_date")
             if state is None:
                 state = _saved_state(app, task_url)
             with _counting(app) as seen:

@@ -8,10 +8,8 @@ wanted count; a clone keeps its template's state and task ids (unique per instan
 """
 
 import json
-import os
 import re
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import Integer, and_, case, create_engine, func, insert, literal, select, text  # noqa: E402
+# Also reached through world: world.database (run.py, pages, timer, serve) and world.OutboxMailbox.
+from driving import FreshContextClient, OutboxMailbox, bench_config, database  # noqa: E402, F401
+from sqlalchemy import Integer, and_, case, func, insert, literal, select, text  # noqa: E402
 
 from app import clock, create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 # The driven applications, most advanced first (so each review or setup claim finds only its
@@ -41,33 +39,6 @@ STAGES = (
 )
 
 
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context (its own session), as in production."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-class OutboxMailbox:
-    """The signup helper reads the 仮パスワード from the mail: here from the outbox rows."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def by_subject(self, fragment: str) -> list:
-        from app.models import OutboundMail
-
-        with self.app.app_context():
-            rows = db.session.scalars(
-                select(OutboundMail).where(OutboundMail.subject.contains(fragment))
-            ).all()
-            return [row.body_text for row in rows]
-
-    def body(self, message) -> str:
-        return message
-
-
 @dataclass
 class World:
     """The app on its database and what the benchmarks need to know about it."""
@@ -79,39 +50,6 @@ class World:
     build_seconds: dict = field(default_factory=dict)
 
 
-def bench_config(url: str):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        MAIL_SUPPRESS_SEND = True
-        DEV_TOOLS = False
-        SIGNUP_MAX_PER_ADDRESS = 10**6  # every applicant signs up from 127.0.0.1
-        LOGIN_MAX_FAILURES_PER_ADDRESS = 10**6
-
-    return Config
-
-
-@contextmanager
-def database(smoke_label: str = "bench"):
-    """A private database: a temporary SQLite file, or a schema of its own on DATABASE_URL."""
-    pg = os.environ.get("DATABASE_URL", "")
-    if not pg.startswith("postgresql"):
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/{smoke_label}.sqlite3"
-        return
-    schema = f"bench_{smoke_label}_{os.getpid()}"
-    engine = create_engine(pg)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in pg else "?"
-    try:
-        yield f"{pg}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
-
-
 def build(url: str, stages=STAGES) -> World:
     """Migrate, seed, deploy, drive one application to each stage over HTTP."""
     from flask_migrate import upgrade
@@ -119,7 +57,7 @@ def build(url: str, stages=STAGES) -> World:
     from app.services.deploy import deploy_repository
     from app.services.seed import seed_reference_data, seed_staff
 
-    app = create_app(bench_config(url))
+    app = create_app(bench_config(url, DEV_TOOLS=False, LOGIN_MAX_FAILURES_PER_ADDRESS=10**6))
     app.test_client_class = FreshContextClient
     world = World(app=app, url=url)
     started = time.perf_counter()
