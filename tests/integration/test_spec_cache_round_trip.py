@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.domain.schedule import JST
 from app.engine import positions, runtime, store
-from app.engine.serializer import pack_state, state_text, workflow_state_to_json
+from app.engine.serializer import SERIALIZER, pack_state, state_text, workflow_state_to_json
 from app.extensions import db
 from app.models import Application, ProcessInstance
 from app.services import analyst
@@ -44,6 +44,28 @@ def _positions_from_state(instance: ProcessInstance) -> set[tuple[str, str]]:
     return found
 
 
+def _library_state(workflow) -> dict:
+    """The state as SpiffWorkflow's own workflow converter writes it (specs included), with the
+    specs dropped afterwards: what the product stored before its converter left them out."""
+    from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+
+    registry = SERIALIZER.registry
+    converter = registry.convert_to_dict["BpmnWorkflow"].args[1].__self__
+    registry._encoder_mode = True
+    try:
+        dct = BpmnWorkflowConverter.to_dict(converter, workflow)
+        dct["typename"] = "BpmnWorkflow"
+        for key in ("spec", "subprocess_specs"):
+            del dct[key]
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        text = json.dumps(
+            dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":")
+        )
+    finally:
+        registry._encoder_mode = False
+    return text
+
+
 def assert_exact_round_trip(stage: str) -> None:
     """state → restore against the cached specs → state again: identical (the compressed bytes
     too), and identical to the library's full restore (specs rebuilt from their JSON), with
@@ -59,6 +81,7 @@ def assert_exact_round_trip(stage: str) -> None:
     again = workflow_state_to_json(cached)
     assert json.loads(again) == json.loads(text), stage
     assert again == text, stage
+    assert _library_state(cached) == again, stage  # the same bytes as the library writes
     assert pack_state(cached) == stored, stage
     full = runtime.load_workflow(stored, version.spec_json, None)
     assert workflow_state_to_json(full) == again, stage
