@@ -1,0 +1,42 @@
+"""Every SQLite connection gets the product's pragmas; SQLITE_SYNCHRONOUS picks the sync level."""
+
+import pytest
+from sqlalchemy import create_engine, text
+
+# PRAGMA synchronous reads back as a number: 1 NORMAL, 2 FULL, 3 EXTRA.
+LEVELS = {"NORMAL": 1, "FULL": 2, "EXTRA": 3}
+
+
+def _pragmas(path) -> dict:
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            return {
+                name: conn.execute(text(f"PRAGMA {name}")).scalar()
+                for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
+            }
+    finally:
+        engine.dispose()
+
+
+def test_defaults_wal_with_normal_sync(tmp_path, monkeypatch):
+    import app.extensions  # noqa: F401 - registers the connect listener
+
+    monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
+    assert _pragmas(tmp_path / "a.sqlite3") == {
+        "foreign_keys": 1,
+        "journal_mode": "wal",
+        "busy_timeout": 15000,
+        "synchronous": LEVELS["NORMAL"],
+    }
+
+
+@pytest.mark.parametrize(
+    "setting, level", [("full", "FULL"), ("EXTRA", "EXTRA"), ("off", "NORMAL")]
+)
+def test_sync_level_from_the_environment(tmp_path, monkeypatch, setting, level):
+    # "off" is not offered: durability is never switched off, an unknown value means NORMAL.
+    import app.extensions  # noqa: F401
+
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", setting)
+    assert _pragmas(tmp_path / "b.sqlite3")["synchronous"] == LEVELS[level]
