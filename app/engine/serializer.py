@@ -4,17 +4,24 @@ import json
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
 
 from app.engine.specs import TopicServiceTask, TopicServiceTaskConverter
+from app.engine.task_codec import (
+    FastSubWorkflowConverter,
+    FastTaskConverter,
+    FastWorkflowMixin,
+    uuid_of,
+)
 
 
-class CachedSpecWorkflowConverter(BpmnWorkflowConverter):
+class CachedSpecWorkflowConverter(FastWorkflowMixin, BpmnWorkflowConverter):
     """SpiffWorkflow's workflow converter, which can also restore a workflow's state against
     spec objects already in memory (`spec`, `subprocess_specs` passed to `from_dict`) instead
     of rebuilding them from their JSON; the steps are those of the library's own from_dict.
@@ -35,8 +42,8 @@ class CachedSpecWorkflowConverter(BpmnWorkflowConverter):
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid_of, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid_of(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -47,6 +54,10 @@ def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[TopicServiceTask] = TopicServiceTaskConverter
     config[BpmnWorkflow] = CachedSpecWorkflowConverter
+    # The library's converters (CAMUNDA_CONFIG maps Task and BpmnSubWorkflow to them) with the
+    # same output, faster (task_codec).
+    config[Task] = FastTaskConverter
+    config[BpmnSubWorkflow] = FastSubWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Exact-type lookups: datetime needs its own entry even though it subclasses date.
     registry.register(

@@ -23,6 +23,7 @@ from tests.helpers import (
     signup,
     staff_login,
 )
+from tests.unit.test_task_codec import assert_same_as_library
 
 
 def _instance() -> ProcessInstance:
@@ -85,6 +86,8 @@ def assert_exact_round_trip(stage: str) -> None:
     assert pack_state(cached) == stored, stage
     full = runtime.load_workflow(stored, version.spec_json, None)
     assert workflow_state_to_json(full) == again, stage
+    # The product's task converters restore what the library's restore, task by task.
+    assert_same_as_library(text, version.spec_json, cached)
     assert runtime.ready_tasks(cached) == runtime.ready_tasks(full), stage
     assert runtime.workflow_status(cached) == runtime.workflow_status(full), stage
     # The specs are shared, not copied: the cached restore uses the very objects of the cache.
