@@ -140,17 +140,21 @@ def _postgresql() -> bool:
 
 
 def _incident(application_id: int, actor: Actor, exc: Exception, source: str | None):
-    """Record the failure in its own commit: on PostgreSQL the work was rolled back to the
-    savepoint with the row lock still held (no other worker can fail on it meanwhile); SQLite
-    rolls the whole transaction back first."""
+    """Record the failure in its own commit. A worker's unit on PostgreSQL was rolled back to
+    its savepoint with the row lock still held: the other workers, which skip locked rows,
+    cannot take the application and fail on it meanwhile (one failure, one attempt). Other
+    units roll the whole transaction back and lock the row again to record it."""
     from flask import current_app
 
     from app.services import incidents
 
-    if not getattr(exc, "_rolled_back_to_savepoint", False):
+    relock = not getattr(exc, "_rolled_back_to_savepoint", False)
+    if relock:
         db.session.rollback()
     kind = source or ("worker" if actor.kind == "system" else "request")
     try:
+        if relock:
+            store.lock_instance_of(application_id)
         incident = incidents.record_failure(application_id, exc, kind)
         db.session.commit()
         incident_id = incident.id if incident is not None else None
@@ -183,7 +187,8 @@ def _run(
         raise ServiceError("申込が見つかりません。", 404)
     if skip_blocked and open_incident and incidents.is_blocked(application_id):
         raise Skipped("障害の再試行待ちです。", 409)
-    savepoint = _postgresql()
+    # Workers only: requests skip the two statements (see _incident).
+    savepoint = skip_blocked and _postgresql()
     refusal = None
     db.session.info[_AUDIT_ROWS] = []  # until the save writes them (rolled back: never)
     try:
