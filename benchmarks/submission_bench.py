@@ -7,8 +7,11 @@ contact, login, the detail screens) up to one screen, then measures
       the test client's own request building is shown apart) and its SQL statements;
   (b) the bare engine step on the same saved state: restore it against the version's cached
       specs, complete the same task with the same data, run the engine steps, serialize.
-Each POST needs a fresh application at that screen, so N applications are driven there first;
-the bare step repeats on one of those states. Prints both medians and their ratio.
+Both are measured the same way: each product POST follows the driving of its application to
+the screen, and so does each bare step (another application is driven there first, then the
+bare step runs on the saved state), so neither finds the CPU caches warmed by a repetition of
+itself. The bare step repeated in a tight loop on one state (hot caches, ~30 % faster) is
+printed beside it ("hot loop") and its ratio too; the goal is judged on the first.
 
 Run: `.venv/bin/python benchmarks/submission_bench.py [--screen KEY] [-n N] [--profile]`
 (SQLite in a temp dir; with DATABASE_URL set, a private schema on that PostgreSQL).
@@ -150,7 +153,7 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
             db.session.remove()
         server = app.wsgi_app = _ServerClock(app.wsgi_app)
         data = dict(ANSWERS[screen])
-        product, client_side, statements, bare = [], [], [], []
+        product, client_side, statements, bare, bare_hot = [], [], [], [], []
         profiler = None
         if profile:
             import cProfile
@@ -177,9 +180,13 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
             product.append(server.last_ms)
             client_side.append(ms)
             statements.append(len(seen))
-        for _ in range(max(samples, 20)):
+            # The bare step after the same work as the POST: an application driven to the screen.
+            _to_screen(app, screen)
             ms, _result = _cpu_ms(_bare_step, *state, updates)
             bare.append(ms)
+        for _ in range(max(samples, 20)):
+            ms, _result = _cpu_ms(_bare_step, *state, updates)
+            bare_hot.append(ms)
         dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
     result = {
         "screen": screen,
@@ -190,8 +197,10 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
         "product_with_client_cpu_ms": statistics.median(client_side),
         "product_statements": int(statistics.median(statements)),
         "bare_cpu_ms": statistics.median(bare),
+        "bare_hot_cpu_ms": statistics.median(bare_hot),
     }
     result["ratio"] = result["product_cpu_ms"] / result["bare_cpu_ms"]
+    result["ratio_hot"] = result["product_cpu_ms"] / result["bare_hot_cpu_ms"]
     _print(result)
     if profiler is not None:
         import pstats
@@ -211,8 +220,11 @@ def _print(result: dict) -> None:
         f"({result['product_with_client_cpu_ms']:.2f} ms with the test client's own work), "
         f"{result['product_statements']} SQL statements\n"
         f"  bare engine step (restore against cached specs, complete, engine steps, "
-        f"serialize): {result['bare_cpu_ms']:.2f} ms CPU\n"
-        f"  ratio: {result['ratio']:.2f}x (goal <= 3x)"
+        f"serialize), each after an application was driven to the screen as for a POST: "
+        f"{result['bare_cpu_ms']:.2f} ms CPU; repeated in a tight loop (hot caches): "
+        f"{result['bare_hot_cpu_ms']:.2f} ms\n"
+        f"  ratio: {result['ratio']:.2f}x (goal <= 3x); against the hot loop "
+        f"{result['ratio_hot']:.2f}x"
     )
 
 
