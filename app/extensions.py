@@ -33,7 +33,7 @@ _SYNCHRONOUS = {"NORMAL": "NORMAL", "FULL": "FULL", "EXTRA": "EXTRA"}
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys, let readers and a writer overlap, wait instead of failing,
-    and sync the write-ahead log at checkpoints rather than at every commit."""
+    sync the write-ahead log at checkpoints rather than at every commit, cache more pages."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -45,4 +45,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         # (docs/OPERATIONS.md); PostgreSQL deployments are not affected.
         level = _SYNCHRONOUS.get(os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper(), "NORMAL")
         cursor.execute(f"PRAGMA synchronous={level}")
+        # A page cache of 64 MB instead of SQLite's 2 MB: at 100,000 applications the inbox,
+        # audit and outbox indexes no longer fit, and each fired timer re-read their pages
+        # (~10 % of its CPU). Memory is taken as pages are used, per pooled connection.
+        cursor.execute(f"PRAGMA cache_size=-{_cache_kib()}")
         cursor.close()
+
+
+def _cache_kib() -> int:
+    """SQLITE_CACHE_MB (default 64) as KiB, at least 2 MB (SQLite's own default)."""
+    raw = os.environ.get("SQLITE_CACHE_MB", "64")
+    megabytes = int(raw) if raw.isdigit() else 64
+    return max(megabytes, 2) * 1024

@@ -13,7 +13,13 @@ def _pragmas(path) -> dict:
         with engine.connect() as conn:
             return {
                 name: conn.execute(text(f"PRAGMA {name}")).scalar()
-                for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
+                for name in (
+                    "foreign_keys",
+                    "journal_mode",
+                    "busy_timeout",
+                    "synchronous",
+                    "cache_size",
+                )
             }
     finally:
         engine.dispose()
@@ -23,12 +29,22 @@ def test_defaults_wal_with_normal_sync(tmp_path, monkeypatch):
     import app.extensions  # noqa: F401 - registers the connect listener
 
     monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
+    monkeypatch.delenv("SQLITE_CACHE_MB", raising=False)
     assert _pragmas(tmp_path / "a.sqlite3") == {
         "foreign_keys": 1,
         "journal_mode": "wal",
         "busy_timeout": 15000,
         "synchronous": LEVELS["NORMAL"],
+        "cache_size": -64 * 1024,  # negative: KiB
     }
+
+
+@pytest.mark.parametrize("setting, kib", [("16", 16 * 1024), ("1", 2 * 1024), ("lots", 64 * 1024)])
+def test_cache_size_from_the_environment(tmp_path, monkeypatch, setting, kib):
+    import app.extensions  # noqa: F401
+
+    monkeypatch.setenv("SQLITE_CACHE_MB", setting)
+    assert _pragmas(tmp_path / "c.sqlite3")["cache_size"] == -kib
 
 
 @pytest.mark.parametrize(
