@@ -8,19 +8,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context (its own session), as in production."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+from tests.helpers import FreshContextClient, private_schema  # noqa: E402, F401 - used by others
 
 
 class OutboxMailbox:
@@ -67,15 +59,19 @@ def database(smoke_label: str = "bench", url: str | None = None):
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/{smoke_label}.sqlite3"
         return
-    schema = f"bench_{smoke_label}_{os.getpid()}"
-    engine = create_engine(pg)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in pg else "?"
-    try:
-        yield f"{pg}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
+    with private_schema(pg, f"bench_{smoke_label}_{os.getpid()}") as schema_url:
+        yield schema_url
+
+
+def prepare_database() -> None:
+    """In an app context: migrate, insert reference data and the demo staff, deploy bpmn/."""
+    from flask_migrate import upgrade
+
+    from app.services.deploy import deploy_repository
+    from app.services.seed import seed_reference_data, seed_staff
+
+    upgrade()
+    seed_reference_data()
+    seed_staff()
+    db.session.commit()
+    deploy_repository("bench")

@@ -21,7 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import time_machine  # noqa: E402
-from driving import FreshContextClient, OutboxMailbox, bench_config, database  # noqa: E402
+from driving import (  # noqa: E402
+    FreshContextClient,
+    OutboxMailbox,
+    bench_config,
+    database,
+    prepare_database,
+)
 from sqlalchemy import func, insert, inspect, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -42,16 +48,7 @@ def bench_app(database_url: str | None = None):
         app = create_app(bench_config(url))
         app.test_client_class = FreshContextClient
         with app.app_context():
-            from flask_migrate import upgrade
-
-            from app.services.deploy import deploy_repository
-            from app.services.seed import seed_reference_data, seed_staff
-
-            upgrade()
-            seed_reference_data()
-            seed_staff()
-            db.session.commit()
-            deploy_repository("bench")
+            prepare_database()
             yield app, clock
             db.session.remove()
             db.engine.dispose()

@@ -19,7 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Also reached through world: world.database (run.py, pages, timer, serve) and world.OutboxMailbox.
-from driving import FreshContextClient, OutboxMailbox, bench_config, database  # noqa: E402, F401
+from driving import (  # noqa: E402, F401 - world.database etc. serve the other benchmarks
+    FreshContextClient,
+    OutboxMailbox,
+    bench_config,
+    database,
+    prepare_database,
+)
 from sqlalchemy import Integer, and_, case, func, insert, literal, select, text  # noqa: E402
 
 from app import clock, create_app  # noqa: E402
@@ -52,21 +58,12 @@ class World:
 
 def build(url: str, stages=STAGES) -> World:
     """Migrate, seed, deploy, drive one application to each stage over HTTP."""
-    from flask_migrate import upgrade
-
-    from app.services.deploy import deploy_repository
-    from app.services.seed import seed_reference_data, seed_staff
-
     app = create_app(bench_config(url, DEV_TOOLS=False, LOGIN_MAX_FAILURES_PER_ADDRESS=10**6))
     app.test_client_class = FreshContextClient
     world = World(app=app, url=url)
     started = time.perf_counter()
     with app.app_context():
-        upgrade()
-        seed_reference_data()
-        seed_staff()
-        db.session.commit()
-        deploy_repository("bench")
+        prepare_database()
         clock.set_offset(timedelta(0))
         db.session.remove()
     for stage in stages:

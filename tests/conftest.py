@@ -10,14 +10,14 @@ from email import message_from_bytes, policy
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from app import clock, create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.models import ProcessVersion
+from tests.helpers import FreshContextClient, private_schema
 
 # Tuesday 1 December 2026, 10:00 JST: every test starts here unless it moves the clock.
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -71,25 +71,8 @@ def database_url(tmp_path_factory):
     if not url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         return
-    schema = f"test_run_{os.getpid()}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-
-
-class FreshContextClient(FlaskClient):
-    """Each request gets its own app context (its own `g` and DB session), as in production,
-    although the test itself holds one open to read the database."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+    with private_schema(url, f"test_run_{os.getpid()}") as schema_url:
+        yield schema_url
 
 
 class WorkerMailStandIn:

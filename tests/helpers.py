@@ -1,6 +1,11 @@
 """HTTP helpers that drive the product as a person would: read the page, fill the form, post."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FORM_KEY = re.compile(r'data-form-key="([a-z_]+)"')
@@ -220,3 +225,29 @@ def review(client, decision: str, **fields) -> None:
         data["confirmed_start_date"] = first_option(html, "confirmed_start_date")
     response = post_page(client, url, data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and DB session), as in production,
+    although the test or benchmark itself may hold one open to read the database."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@contextmanager
+def private_schema(url: str, schema: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own on `url` for one run (tests, benchmarks), dropped after:
+    the URL to use, with the schema as its search path."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
