@@ -27,7 +27,7 @@ login_manager.login_message = "ログインしてください。"
 
 
 # The accepted SQLITE_SYNCHRONOUS values (anything else means the default, NORMAL).
-_SYNCHRONOUS = {"NORMAL": "NORMAL", "FULL": "FULL", "EXTRA": "EXTRA"}
+_SYNCHRONOUS = frozenset({"NORMAL", "FULL", "EXTRA"})
 
 
 @event.listens_for(Engine, "connect")
@@ -43,7 +43,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         # survives the process dying; only a power loss or OS crash may lose the last commits.
         # The fsync per commit it saves was ~10 % of a submission's CPU. FULL restores it
         # (docs/OPERATIONS.md); PostgreSQL deployments are not affected.
-        level = _SYNCHRONOUS.get(os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper(), "NORMAL")
+        level = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+        level = level if level in _SYNCHRONOUS else "NORMAL"
         cursor.execute(f"PRAGMA synchronous={level}")
         # A page cache of 64 MB instead of SQLite's 2 MB: at 100,000 applications the inbox,
         # audit and outbox indexes no longer fit, and each fired timer re-read their pages

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from driving import OutboxMailbox, bench_config, database  # noqa: E402
+from driving import OutboxMailbox, bench_config, database, prepare_database  # noqa: E402
 
 SCREEN = "entry_office"  # a detail screen with many fields (address, customs office)
 SAMPLES = 15
@@ -137,19 +137,13 @@ def _cpu_ms(fn, *args, **kwargs) -> tuple[float, object]:
 def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bool = False) -> dict:
     """Drive `samples` applications to `screen` over HTTP, POST it on each, then time the bare
     engine step on one of the same saved states. CPU milliseconds (process time), medians."""
-    from flask_migrate import upgrade
-
     from app.extensions import db
-    from app.services.deploy import deploy_repository
-    from app.services.seed import seed_reference_data
     from tests.helpers import ANSWERS, csrf_token, first_option
 
     with database("submission") as url:
         app = _app(url)
         with app.app_context():
-            upgrade()
-            seed_reference_data()
-            deploy_repository("bench")
+            prepare_database()
             db.session.remove()
         server = app.wsgi_app = _ServerClock(app.wsgi_app)
         data = dict(ANSWERS[screen])

@@ -1,6 +1,7 @@
 """SpiffWorkflow's task and sub-workflow converters, giving the same objects and JSON faster."""
 
 from copy import copy
+from functools import cached_property
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, TaskConverter
@@ -171,7 +172,12 @@ class FastWorkflowMixin:
         workflow.correlations = dct.pop("correlations", {})
         if isinstance(dct["last_task"], str):
             workflow.last_task = workflow.tasks.get(uuid_of(dct["last_task"]))
-        workflow.data = FastRestore(self.registry)(dct.pop("data", {}))
+        workflow.data = self.fast_restore(dct.pop("data", {}))
+
+    @cached_property
+    def fast_restore(self) -> FastRestore:
+        # One per converter (they live as long as the serializer), not one per restore.
+        return FastRestore(self.registry)
 
 
 class FastSubWorkflowConverter(FastWorkflowMixin, BpmnSubWorkflowConverter):
