@@ -45,6 +45,9 @@ def worker(interval: float | None, max_passes: int | None) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    from app.gc_tuning import tune_for_serving
+
+    tune_for_serving()
     click.echo(f"timer worker started (every {interval}s)")
     run_worker_loop(interval, stop, max_passes)
     click.echo("timer worker stopped")

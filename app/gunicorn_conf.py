@@ -1,4 +1,4 @@
-"""gunicorn settings for `make serve`: bind, worker count and the Prometheus multiprocess hook."""
+"""gunicorn settings for `make serve`: bind, worker count, the collector and Prometheus hooks."""
 
 import os
 
@@ -13,6 +13,13 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = None  # the app logs one structured line per request itself
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """The worker has loaded the app: tune its garbage collector for serving (app.gc_tuning)."""
+    from app.gc_tuning import tune_for_serving
+
+    tune_for_serving()
 
 
 def child_exit(server, worker):

@@ -36,6 +36,14 @@ class OutboxMailbox:
         return message
 
 
+def serving_collector() -> int:
+    """P1 and P3 run the product in this process: with the garbage collector set as gunicorn's
+    workers and the timer workers set theirs (app.gc_tuning), for the bare step too."""
+    from app.gc_tuning import tune_for_serving
+
+    return tune_for_serving()
+
+
 def bench_config(url: str, **settings):
     """The test configuration on `url`, mail kept in the outbox, and unlimited sign-ups (every
     applicant signs up from 127.0.0.1); `settings` are a benchmark's further overrides."""

@@ -23,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from driving import serving_collector  # noqa: E402
+
 # P2 pages take 15 samples each: with 5, a page of ~13 ms moved by ±30 % between runs (the
 # median of a few requests on 2 shared cores), enough to flip a ratio near 1.5 either way.
 FULL = {"small": 1_000, "large": 100_000, "p1_samples": 15, "due": 200, "repeat": 15,
@@ -206,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-only", action="store_true", help="ignore DATABASE_URL")
     options = parser.parse_args(argv)
     os.environ.setdefault("APP_CONFIG", "testing")
+    young = serving_collector()
     sizes = SMOKE if options.smoke else FULL
     pg_url = os.environ.get("DATABASE_URL", "")
     backends = ["sqlite"]
@@ -215,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"make bench{' --smoke' if options.smoke else ''}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, load average {load_before}",
+        f"Python {platform.python_version()}, load average {load_before}, "
+        f"collector as in the served processes (young threshold {young})",
         flush=True,
     )
     rows, notes, ok = make_rows(sizes), [], True

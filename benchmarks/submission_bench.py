@@ -27,7 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from driving import OutboxMailbox, bench_config, database, prepare_database  # noqa: E402
+from driving import (  # noqa: E402
+    OutboxMailbox,
+    bench_config,
+    database,
+    prepare_database,
+    serving_collector,
+)
 
 SCREEN = "entry_office"  # a detail screen with many fields (address, customs office)
 SAMPLES = 15
@@ -228,6 +234,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=SAMPLES)
     parser.add_argument("--profile", action="store_true", help="cProfile the product's POSTs")
     args = parser.parse_args()
+    serving_collector()
     measure_submission(args.screen, args.n, args.profile)
 
 

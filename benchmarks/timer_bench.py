@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
     options = parser.parse_args()
+    world.serving_collector()
     with world.database("timers") as url:
         w = world.build(url)
         with w.app.app_context():

@@ -25,6 +25,7 @@ from driving import (  # noqa: E402, F401 - world.database etc. serve the other 
     bench_config,
     database,
     prepare_database,
+    serving_collector,
 )
 from sqlalchemy import Integer, and_, case, func, insert, literal, select, text  # noqa: E402
 
