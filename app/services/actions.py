@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import mailer
 from app.clock import now, now_jst
@@ -123,9 +123,16 @@ def disable_provisional_login(ctx: ActionContext, props: dict, data: dict) -> No
 
 
 def _disable_login(app: Application, reason: str) -> None:
-    if app.account is not None and app.account.disabled_at is None:
-        app.account.disabled_at = now()
-        app.account.disabled_reason = reason
+    # One UPDATE instead of reading the account first; a login disabled earlier keeps its
+    # reason. A copy of the row already in the session is kept in step (synchronize_session).
+    db.session.execute(
+        update(ProvisionalAccount)
+        .where(
+            ProvisionalAccount.application_id == app.id,
+            ProvisionalAccount.disabled_at.is_(None),
+        )
+        .values(disabled_at=now(), disabled_reason=reason)
+    )
 
 
 def issue_ids(ctx: ActionContext, props: dict, data: dict) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.clock import now
 from app.domain import codes
@@ -90,14 +90,16 @@ def release_unused_codes(application: Application) -> int:
     """
     if application.status == "in_use":
         return 0
-    released: set[str] = set()
-    stamp = now()
-    for credential in application.credentials:
-        if credential.kind != "user" or credential.released_at is not None:
-            continue
-        credential.released_at = stamp
-        credential.password_encrypted = None
-        released.add(credential.user_code or "")
-    if released:
-        db.session.flush()
-    return len(released)
+    # One UPDATE, without reading the rows first (an ended application usually has none); the
+    # copies already in the session are kept in step by the ORM (synchronize_session).
+    released = db.session.scalars(
+        update(IssuedCredential)
+        .where(
+            IssuedCredential.application_id == application.id,
+            IssuedCredential.kind == "user",
+            IssuedCredential.released_at.is_(None),
+        )
+        .values(released_at=now(), password_encrypted=None)
+        .returning(IssuedCredential.user_code)
+    )
+    return len({code or "" for code in released})
