@@ -19,6 +19,7 @@ def _pragmas(path) -> dict:
                     "busy_timeout",
                     "synchronous",
                     "cache_size",
+                    "mmap_size",
                 )
             }
     finally:
@@ -30,13 +31,25 @@ def test_defaults_wal_with_normal_sync(tmp_path, monkeypatch):
 
     monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
     monkeypatch.delenv("SQLITE_CACHE_MB", raising=False)
-    assert _pragmas(tmp_path / "a.sqlite3") == {
+    monkeypatch.delenv("SQLITE_MMAP_MB", raising=False)
+    pragmas = _pragmas(tmp_path / "a.sqlite3")
+    # 2 GiB asked; SQLite's build caps it (at 2 GiB less 64 KiB in the usual builds).
+    assert 1024**3 < pragmas.pop("mmap_size") <= 2 * 1024**3
+    assert pragmas == {
         "foreign_keys": 1,
         "journal_mode": "wal",
         "busy_timeout": 15000,
         "synchronous": LEVELS["NORMAL"],
         "cache_size": -64 * 1024,  # negative: KiB
     }
+
+
+@pytest.mark.parametrize("setting, size", [("256", 256 * 1024**2), ("0", 0)])
+def test_memory_map_from_the_environment(tmp_path, monkeypatch, setting, size):
+    import app.extensions  # noqa: F401
+
+    monkeypatch.setenv("SQLITE_MMAP_MB", setting)
+    assert _pragmas(tmp_path / "m.sqlite3")["mmap_size"] == size
 
 
 @pytest.mark.parametrize("setting, kib", [("16", 16 * 1024), ("1", 2 * 1024), ("lots", 64 * 1024)])
