@@ -15,9 +15,11 @@ DEFAULT_YOUNG_THRESHOLD = 20_000
 def tune_for_serving() -> int:
     """Freeze what the process holds after start-up (modules, mappers, templates, parsed specs:
     never garbage, no longer scanned by full collections) and raise the young threshold.
-    GC_YOUNG_THRESHOLD sets it (0 keeps CPython's defaults). Returns the threshold in force."""
-    young = int(os.environ.get("GC_YOUNG_THRESHOLD", DEFAULT_YOUNG_THRESHOLD))
-    if young <= 0:
+    GC_YOUNG_THRESHOLD sets it (0 keeps CPython's defaults; anything but digits means the
+    default: a typo must not stop a worker from starting). Returns the threshold in force."""
+    raw = os.environ.get("GC_YOUNG_THRESHOLD", "").strip()
+    young = int(raw) if raw.isdigit() else DEFAULT_YOUNG_THRESHOLD
+    if young == 0:
         return gc.get_threshold()[0]
     gc.collect()  # cyclic garbage of start-up is freed, not frozen for good
     gc.freeze()

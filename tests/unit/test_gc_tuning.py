@@ -28,6 +28,7 @@ def test_the_threshold_comes_from_the_environment_and_zero_keeps_the_defaults():
     code = "from app.gc_tuning import tune_for_serving; print(tune_for_serving()); " + REPORT
     assert _run(code, GC_YOUNG_THRESHOLD="5000") == ["5000", "5000", "True"]
     assert _run(code, GC_YOUNG_THRESHOLD="0") == ["700", "700", "False"]
+    assert _run(code, GC_YOUNG_THRESHOLD="lots") == ["20000", "20000", "True"]
 
 
 def test_gunicorn_tunes_each_worker_once_it_has_loaded_the_app():
