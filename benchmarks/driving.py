@@ -18,19 +18,21 @@ from tests.helpers import FreshContextClient, private_schema  # noqa: E402, F401
 class OutboxMailbox:
     """The signup helper reads the 仮パスワード from the mail: here from the outbox rows."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, newest: int | None = None):
+        # newest: read only that many of the latest matching mails (a world of 100,000
+        # applications holds as many signup mails; the signup helper wants the last one).
+        self.app, self.newest = app, newest
 
     def by_subject(self, fragment: str) -> list:
         from app.models import OutboundMail
 
         with self.app.app_context():
-            rows = db.session.scalars(
-                select(OutboundMail)
-                .where(OutboundMail.subject.contains(fragment))
-                .order_by(OutboundMail.id)  # the helpers take the last one as the newest
-            ).all()
-            return [row.body_text for row in rows]
+            query = select(OutboundMail).where(OutboundMail.subject.contains(fragment))
+            if self.newest is not None:
+                query = query.order_by(OutboundMail.id.desc()).limit(self.newest)
+            rows = db.session.scalars(query).all()
+            # Oldest first: the helpers take the last one as the newest.
+            return [row.body_text for row in sorted(rows, key=lambda row: row.id)]
 
     def body(self, message) -> str:
         return message

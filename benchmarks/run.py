@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/run.py --smoke    tiny sizes (50 vs 200 applications): that it runs
 
 Each figure is a ratio or a cost measured in this run on real states (applications driven over
-HTTP, then cloned): P1 submission_bench, P2 pages_bench, P3 timer_bench, P4 storage_bench,
+HTTP, then cloned): P1 submission_bench (and its POST again in the world at both sizes,
+product_posts), P2 pages_bench, P3 timer_bench, P4 storage_bench,
 P5 serve_bench (PostgreSQL only). The machine is named with its load average, which matters:
 the figures are wall or CPU times on shared cores. A failing measurement prints ERROR in its
 row and makes the exit status 1; nothing else is judged here.
@@ -68,7 +69,7 @@ def measure_backend(backend: str, sizes: dict, rows: dict, notes: list) -> bool:
                 rows[key].figures[backend] = (f"ERROR {type(exc).__name__}", False)
 
     attempt(["P1"], lambda: _p1(backend, sizes, rows))
-    attempt(["P2"] + [k for k in rows if k.startswith("P2 ")] + ["P3 0", "P3 N"],
+    attempt(["P1 scale", "P2"] + [k for k in rows if k.startswith("P2 ")] + ["P3 0", "P3 N"],
             lambda: _p2_p3(backend, sizes, rows, notes))  # fmt: skip
     attempt(["P4"], lambda: _p4(backend, rows))
     if backend == "postgresql":
@@ -93,6 +94,7 @@ def _p2_p3(backend: str, sizes: dict, rows: dict, notes: list) -> None:
     import pages_bench
     import timer_bench
     import world
+    from submission_bench import product_posts
 
     with world.database(f"world_{backend}") as url:
         _say(f"{backend}: driving one application to each stage over HTTP")
@@ -102,11 +104,21 @@ def _p2_p3(backend: str, sizes: dict, rows: dict, notes: list) -> None:
             small_counts = world.counts()
         _say(f"{backend}: cloned to {small_counts} in {seconds:.0f} s; pages")
         small = pages_bench.measure(w, sizes["repeat"])
+        _say(f"{backend}: P1 POST at {sizes['small']:,}")
+        post_small = product_posts(w.app, sizes["p1_samples"])
         with w.app.app_context():
             seconds = world.clone_to(sizes["large"])
             large_counts = world.counts()
         _say(f"{backend}: cloned to {large_counts} in {seconds:.0f} s; pages")
         large = pages_bench.measure(w, sizes["repeat"])
+        _say(f"{backend}: P1 POST at {sizes['large']:,}")
+        post_large = product_posts(w.app, sizes["p1_samples"])
+        rows["P1 scale"].figures[backend] = (
+            f"{post_large['cpu_ms'] / post_small['cpu_ms']:.2f}x ({post_small['cpu_ms']:.1f} → "
+            f"{post_large['cpu_ms']:.1f} ms CPU; {post_small['statements']} → "
+            f"{post_large['statements']} SQL)",
+            None,
+        )
         worst = max(large[label] / small[label] for label in small)
         rows["P2"].figures[backend] = (f"worst {worst:.2f}x", worst <= P2_GOAL)
         for label in small:
@@ -172,6 +184,7 @@ def make_rows(sizes: dict) -> dict:
     ratio = f"{sizes['large']:,} vs {sizes['small']:,}"
     rows = [
         Row("P1", "P1 submission POST vs bare engine step", "≤ 3x"),
+        Row("P1 scale", f"P1 the same POST, {ratio}", "(info)"),
         Row("P2", f"P2 list pages {ratio} (worst)", f"≤ {P2_GOAL}x"),
     ]
     rows += [

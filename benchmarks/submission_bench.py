@@ -52,7 +52,7 @@ def _to_screen(app, screen: str):
     from tests.helpers import at_screen
 
     client = app.test_client()
-    url, _credentials = at_screen(client, OutboxMailbox(app), screen)
+    url, _credentials = at_screen(client, OutboxMailbox(app, newest=1), screen)
     return client, url, client.get(url).get_data(as_text=True)
 
 
@@ -140,11 +140,40 @@ def _cpu_ms(fn, *args, **kwargs) -> tuple[float, object]:
     return (time.process_time() - start) * 1000, result
 
 
+def _payload(screen: str, html: str) -> dict:
+    from tests.helpers import ANSWERS, csrf_token, first_option
+
+    payload = {**ANSWERS[screen], "csrf_token": csrf_token(html), "submit": "1"}
+    if screen == "entry_start_date":
+        payload["wished_start_date"] = first_option(html, "wished_start_date")
+    return payload
+
+
+def product_posts(app, samples: int, screen: str = SCREEN) -> dict:
+    """P1 at scale: the product's POST of `screen`, measured as in measure_submission, on
+    `samples` new applications driven over HTTP in `app`'s database as it is now (a world of
+    1,000 or 100,000 applications). Median CPU ms in the application, and SQL statements."""
+    wsgi_app = app.wsgi_app
+    server = app.wsgi_app = _ServerClock(wsgi_app)
+    cpu, statements = [], []
+    try:
+        for sample in range(samples + 1):  # the first warms this world's caches
+            client, task_url, html = _to_screen(app, screen)
+            with _counting(app) as seen:
+                response = client.post(task_url, data=_payload(screen, html))
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+            if sample:
+                cpu.append(server.last_ms)
+                statements.append(len(seen))
+    finally:
+        app.wsgi_app = wsgi_app
+    return {"cpu_ms": statistics.median(cpu), "statements": int(statistics.median(statements))}
+
+
 def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bool = False) -> dict:
     """Drive `samples` applications to `screen` over HTTP, POST it on each, then time the bare
     engine step on one of the same saved states. CPU milliseconds (process time), medians."""
     from app.extensions import db
-    from tests.helpers import ANSWERS, csrf_token, first_option
 
     with database("submission") as url:
         app = _app(url)
@@ -152,7 +181,6 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
             prepare_database()
             db.session.remove()
         server = app.wsgi_app = _ServerClock(app.wsgi_app)
-        data = dict(ANSWERS[screen])
         product, client_side, statements, bare, bare_hot = [], [], [], [], []
         profiler = None
         if profile:
@@ -162,9 +190,7 @@ def measure_submission(screen: str = SCREEN, samples: int = SAMPLES, profile: bo
         updates = state = None
         for _ in range(samples + 1):  # the first POST warms caches (specs, templates, forms)
             client, task_url, html = _to_screen(app, screen)
-            payload = {**data, "csrf_token": csrf_token(html), "submit": "1"}
-            if screen == "entry_start_date":
-                payload["wished_start_date"] = first_option(html, "wished_start_date")
+            payload = _payload(screen, html)
             if state is None:
                 state = _saved_state(app, task_url)
             with _counting(app) as seen:
