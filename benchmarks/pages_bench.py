@@ -2,7 +2,8 @@
 
 Pages are fetched over HTTP (Flask test client: routing, session checks, queries, rendering),
 each as the role that reads it; the figure is the median wall time of `repeat` requests after
-one warm-up. Used by run.py; `python benchmarks/pages_bench.py --small 1000 --large 100000`
+one warm-up. The small and the large world are two databases side by side, their pages fetched
+in turn. Used by run.py; `python benchmarks/pages_bench.py --small 1000 --large 100000`
 runs it alone.
 """
 
@@ -38,7 +39,7 @@ def pages_static() -> tuple:
     return PAGES
 
 
-def pages(w: world.World) -> list[tuple[str, str, str]]:
+def pages(w: world.World) -> list[tuple[str, str]]:
     from sqlalchemy import func, select
 
     from app.extensions import db
@@ -46,28 +47,40 @@ def pages(w: world.World) -> list[tuple[str, str, str]]:
 
     with w.app.app_context():
         version = db.session.scalar(select(func.max(ProcessVersion.id)))
-    return [(label, who, url.format(version=version)) for label, who, url in PAGES]
+    return [(label, url.format(version=version)) for label, _, url in PAGES]
 
 
-def measure(w: world.World, repeat: int = 5) -> dict[str, float]:
-    """Median ms per page, in this world as it is now."""
-    clients = {}
-    result = {}
-    for label, who, url in pages(w):
-        if who not in clients:
-            clients[who] = (
+def measure_pair(
+    small: world.World, large: world.World, repeat: int = 5
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median ms per page in each world, the two fetched in turn (which goes first alternates),
+    so that a slower or faster spell of the shared machine counts on both sides alike."""
+    clients: dict = {}
+
+    def client(w: world.World, who: str):
+        key = (id(w), who)
+        if key not in clients:
+            clients[key] = (
                 world.applicant_client(w.app, w.logins[who])
                 if who in w.logins
                 else world.staff_client(w.app, who)
             )
-        client = clients[who]
-        _get(client, url)  # warm: templates, the version's specs, the page's first queries
-        samples = []
-        for _ in range(repeat):
-            began = time.perf_counter()
-            _get(client, url)
-            samples.append((time.perf_counter() - began) * 1000)
-        result[label] = statistics.median(samples)
+        return clients[key]
+
+    result: tuple[dict, dict] = ({}, {})
+    pairs = tuple(zip((small, large), (dict(pages(small)), dict(pages(large))), strict=True))
+    for label, who, _ in PAGES:
+        samples: tuple[list, list] = ([], [])
+        for w, urls in pairs:
+            _get(client(w, who), urls[label])  # warm: templates, specs, the first queries
+        for turn in range(repeat):
+            for side in (0, 1) if turn % 2 == 0 else (1, 0):
+                w, urls = pairs[side]
+                began = time.perf_counter()
+                _get(client(w, who), urls[label])
+                samples[side].append((time.perf_counter() - began) * 1000)
+        for side in (0, 1):
+            result[side][label] = statistics.median(samples[side])
     return result
 
 
@@ -82,14 +95,13 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
-    with world.database("pages") as url:
-        w = world.build(url)
-        with w.app.app_context():
+    with world.database("pages_small") as small_url, world.database("pages") as url:
+        small_world, large_world = world.build(small_url), world.build(url)
+        with small_world.app.app_context():
             world.clone_to(options.small)
-        small = measure(w, options.repeat)
-        with w.app.app_context():
+        with large_world.app.app_context():
             world.clone_to(options.large)
-        large = measure(w, options.repeat)
+        small, large = measure_pair(small_world, large_world, options.repeat)
     for label in small:
         print(
             f"{label:36} {small[label]:8.1f} ms {large[label]:8.1f} ms "
