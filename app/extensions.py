@@ -58,14 +58,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def _megabytes(name: str, default: int) -> int:
+    """A size setting in MB from the environment; anything but digits means the default."""
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() else default
+
+
 def _mmap_bytes() -> int:
     """SQLITE_MMAP_MB (default 2048; 0: no memory map, SQLite's own default) in bytes."""
-    raw = os.environ.get("SQLITE_MMAP_MB", "2048")
-    return (int(raw) if raw.isdigit() else 2048) * 1024 * 1024
+    return _megabytes("SQLITE_MMAP_MB", 2048) * 1024 * 1024
 
 
 def _cache_kib() -> int:
     """SQLITE_CACHE_MB (default 64) as KiB, at least 2 MB (SQLite's own default)."""
-    raw = os.environ.get("SQLITE_CACHE_MB", "64")
-    megabytes = int(raw) if raw.isdigit() else 64
-    return max(megabytes, 2) * 1024
+    return max(_megabytes("SQLITE_CACHE_MB", 64), 2) * 1024
