@@ -8,15 +8,17 @@ timer worker (`flask workflow worker`) delivers them within one interval.
 """
 
 import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message
-from sqlalchemy import and_, func, literal_column, or_, select, update
+from sqlalchemy import and_, func, insert, literal_column, or_, select, update
 
 from app.clock import now
 from app.extensions import db
 from app.models import OutboundMail
+from app.models.packed import pack_json
 
 SUBJECTS = {
     "signup_done": "【NSS】仮アカウント登録完了のお知らせ",
@@ -37,26 +39,47 @@ SUBJECTS = {
 }
 
 
+@dataclass(frozen=True)
+class QueuedMail:
+    """A mail just added to the outbox (its row is written, not loaded as an ORM object)."""
+
+    id: int
+    recipients: list[str]
+    body_text: str
+    body_html: str
+
+
+# Built once: an INSERT through the ORM (object, flush, the packed body written twice by the
+# two setters) cost more than rendering the mail.
+_OUTBOX = OutboundMail.__table__
+_INSERT_MAIL = insert(_OUTBOX).returning(_OUTBOX.c.id)
+
+
 def queue_mail(
     template: str, recipients: list[str], context: dict, application_id: int | None = None
-) -> OutboundMail:
+) -> QueuedMail:
     """Render a mail from templates/mail/<template>.txt/.html and add it to the outbox."""
     recipients = sorted({r for r in recipients if r})
     context = {"base_url": current_app.config["PUBLIC_BASE_URL"], **context}
     body_text = render_template(f"mail/{template}.txt", **context)
-    row = OutboundMail(
-        application_id=application_id,
-        template=template,
-        recipients=recipients,
-        subject=SUBJECTS[template],
-        body_text=body_text,
-        # The HTML part shows the same text, autoescaped: a plain str, never Markup.
-        body_html=render_template(f"mail/{template}.html", **context, body_text=str(body_text)),
-        next_attempt_at=now(),
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
+    # The HTML part shows the same text, autoescaped: a plain str, never Markup.
+    body_html = render_template(f"mail/{template}.html", **context, body_text=str(body_text))
+    at = now()
+    mail_id = db.session.connection().execute(
+        _INSERT_MAIL,
+        {
+            "application_id": application_id,
+            "template": template,
+            "recipients": recipients,
+            "subject": SUBJECTS[template],
+            "body": pack_json("mail", [body_text, body_html]),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": at,
+            "created_at": at,
+        },
+    ).scalar_one()
+    return QueuedMail(mail_id, recipients, body_text, body_html)
 
 
 def deliver_pending(ids: list[int] | None = None, limit: int = 100) -> int:

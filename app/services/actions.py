@@ -4,13 +4,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import mailer
 from app.clock import now, now_jst
 from app.domain import codes
 from app.domain.schedule import entry_for_start, timer_dates
-from app.extensions import db
+from app.extensions import db, update_in_core
 from app.models import Application, IssuedCredential, Office, ProvisionalAccount, StaffUser
 from app.security import encrypt, hash_password
 from app.services import ServiceError, drafts
@@ -122,16 +122,25 @@ def disable_provisional_login(ctx: ActionContext, props: dict, data: dict) -> No
     _disable_login(ctx.application, "start_of_use")
 
 
+# Built once (bound parameters): the ORM's UPDATE with synchronize_session cost ten times the
+# statement itself.
+_ACCOUNTS = ProvisionalAccount.__table__
+_DISABLE_LOGIN = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.application_id == bindparam("key"), _ACCOUNTS.c.disabled_at.is_(None))
+    .values(disabled_at=bindparam("at"), disabled_reason=bindparam("reason"))
+)
+
+
 def _disable_login(app: Application, reason: str) -> None:
     # One UPDATE instead of reading the account first; a login disabled earlier keeps its
-    # reason. A copy of the row already in the session is kept in step (synchronize_session).
-    db.session.execute(
-        update(ProvisionalAccount)
-        .where(
-            ProvisionalAccount.application_id == app.id,
-            ProvisionalAccount.disabled_at.is_(None),
-        )
-        .values(disabled_at=now(), disabled_reason=reason)
+    # reason. A copy of the row already in the session reads the new values when next used.
+    update_in_core(
+        ProvisionalAccount,
+        _DISABLE_LOGIN,
+        {"key": app.id, "at": now(), "reason": reason},
+        ["disabled_at", "disabled_reason"],
+        lambda account: account.application_id == app.id,
     )
 
 
