@@ -65,20 +65,18 @@ def queue_mail(
     # The HTML part shows the same text, autoescaped: a plain str, never Markup.
     body_html = render_template(f"mail/{template}.html", **context, body_text=str(body_text))
     at = now()
-    mail_id = db.session.connection().execute(
-        _INSERT_MAIL,
-        {
-            "application_id": application_id,
-            "template": template,
-            "recipients": recipients,
-            "subject": SUBJECTS[template],
-            "body": pack_json("mail", [body_text, body_html]),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": at,
-            "created_at": at,
-        },
-    ).scalar_one()
+    row = {
+        "application_id": application_id,
+        "template": template,
+        "recipients": recipients,
+        "subject": SUBJECTS[template],
+        "body": pack_json("mail", [body_text, body_html]),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+    mail_id = db.session.connection().execute(_INSERT_MAIL, row).scalar_one()
     return QueuedMail(mail_id, recipients, body_text, body_html)
 
 
