@@ -145,6 +145,32 @@ def _truncate():
     db.session.commit()
 
 
+def _assert_version_tally_exact():
+    """Every test, whatever path its applications took (started, ended, cancelled, migrated,
+    deleted), ends with the triggers' per-version counts equal to a count of the instances."""
+    from app.models import ProcessInstance, VersionInstanceCount
+
+    instance = ProcessInstance
+    counted = {
+        (version, status): n
+        for version, status, n in db.session.execute(
+            select(instance.version_id, instance.status, func.count()).group_by(
+                instance.version_id, instance.status
+            )
+        )
+    }
+    tally = VersionInstanceCount
+    kept = {
+        (version, status): n
+        for version, status, n in db.session.execute(
+            select(tally.version_id, tally.status, tally.instances)
+        )
+        if n
+    }
+    db.session.remove()
+    assert kept == counted, "version_instance_count drifted from process_instance"
+
+
 @pytest.fixture
 def clock_at():
     """The clock, frozen at START; .shift(timedelta) / .move_to(datetime) move it."""
@@ -164,6 +190,7 @@ def app(_app, smtp, clock_at):
         smtp.clear()
         yield _app
         db.session.remove()
+        _assert_version_tally_exact()
 
 
 @pytest.fixture

@@ -10,7 +10,12 @@ from app.models.people import STAFF_ROLES, StaffUser
 from app.models.reference import CalendarDay, Counter, Office, ScheduleEntry, Setting
 from app.models.review import ReturnComment, ReviewDecision, StaffNote
 from app.models.security import LoginThrottle
-from app.models.workflow import HumanTask, ProcessInstance, ProcessVersion
+from app.models.workflow import (
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    VersionInstanceCount,
+)
 
 __all__ = [
     "Application",
@@ -34,5 +39,6 @@ __all__ = [
     "Setting",
     "StaffNote",
     "StaffUser",
+    "VersionInstanceCount",
     "WorkerHeartbeat",
 ]

@@ -80,6 +80,19 @@ class ProcessInstance(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+class VersionInstanceCount(db.Model):
+    """How many instances of a version are in each status, kept by database triggers on
+    process_instance (insert, delete, a change of version or status: migration j10tly0000010),
+    so that the analyst's version list reads a few rows instead of counting every instance.
+    Nothing in the application writes it."""
+
+    __tablename__ = "version_instance_count"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class HumanTask(db.Model):
     """Inbox row for a READY manual task, kept in sync with the workflow on every save."""
 

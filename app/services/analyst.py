@@ -22,6 +22,7 @@ from app.models import (
     HumanTask,
     ProcessInstance,
     ProcessVersion,
+    VersionInstanceCount,
 )
 from app.services import ServiceError
 from app.services.analyst_display import deployer_names, diagram_choices
@@ -75,18 +76,19 @@ def version_ids() -> list[int]:
 
 def versions() -> list[dict]:
     """Deployed versions, newest first, with who, when, hash and how many applications use each."""
-    running = dict(
-        db.session.execute(
-            select(ProcessInstance.version_id, func.count())
-            .where(ProcessInstance.status == "running")
-            .group_by(ProcessInstance.version_id)
-        ).all()
-    )
-    total = dict(
-        db.session.execute(
-            select(ProcessInstance.version_id, func.count()).group_by(ProcessInstance.version_id)
-        ).all()
-    )
+    # A few rows kept by triggers (models.VersionInstanceCount), not a count of every instance.
+    running: dict[int, int] = {}
+    total: dict[int, int] = {}
+    for version_id, status, instances in db.session.execute(
+        select(
+            VersionInstanceCount.version_id,
+            VersionInstanceCount.status,
+            VersionInstanceCount.instances,
+        )
+    ):
+        total[version_id] = total.get(version_id, 0) + instances
+        if status == "running":
+            running[version_id] = instances
     rows = db.session.scalars(
         select(ProcessVersion)
         .options(undefer(ProcessVersion.files))  # listed by name below

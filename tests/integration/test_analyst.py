@@ -67,6 +67,23 @@ def test_versions_list_who_when_hash_and_running_applications(app, client, smtp,
     assert "application.bpmn" in text and "審査" in text
 
 
+def test_versions_list_counts_ended_applications_in_the_total_only(app, client, smtp, clock_at):
+    from app.services.timers import fire_due_timers
+
+    signup(client, smtp)  # expires below: ended, no longer running
+    clock_at.shift(timedelta(hours=47))
+    signup(app.test_client(), smtp)  # still running after the first one's expiry
+    clock_at.shift(timedelta(hours=2))
+    assert fire_due_timers() == 1
+    version = latest_version()
+    analyst = app.test_client()
+    staff_login(analyst, "analyst", "analyst-pass")  # signed in now: two days have passed
+    page = analyst.get("/analyst/").get_data(as_text=True)
+    cells = lxml_html.fromstring(page).xpath(f'//tr[@data-version="{version.id}"]/td')
+    assert cells[3].text_content().strip() == "1"  # running
+    assert cells[4].text_content().strip() == "2"  # started on it
+
+
 def test_upload_reports_every_problem_with_file_line_and_element(app, analyst):
     before = db.session.scalar(select(func.count()).select_from(ProcessVersion))
     broken = (BPMN_DIR / "review.bpmn").read_text(encoding="utf-8")

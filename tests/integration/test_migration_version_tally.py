@@ -1,0 +1,90 @@
+"""Migration j10tly0000010 counts the existing instances per version and status, and its
+triggers keep the counts through every kind of write, both ways."""
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select, text
+
+from app.extensions import db
+from app.models import ProcessInstance, VersionInstanceCount
+from tests.helpers import signup
+
+
+def _counted() -> dict:
+    return {
+        (v, s): n
+        for v, s, n in db.session.execute(
+            select(ProcessInstance.version_id, ProcessInstance.status, func.count()).group_by(
+                ProcessInstance.version_id, ProcessInstance.status
+            )
+        )
+    }
+
+
+def _kept() -> dict:
+    rows = db.session.execute(
+        select(
+            VersionInstanceCount.version_id,
+            VersionInstanceCount.status,
+            VersionInstanceCount.instances,
+        )
+    )
+    return {(v, s): n for v, s, n in rows if n}
+
+
+def test_upgrade_counts_existing_instances_and_downgrade_removes_the_table(app, client, smtp):
+    for _ in range(3):
+        signup(app.test_client(), smtp)
+    before = _counted()
+    assert sum(before.values()) == 3 and _kept() == before
+    db.session.remove()
+    try:
+        downgrade(revision="i9idx0000009")
+        assert "version_instance_count" not in inspect(db.engine).get_table_names()
+        # Written while the triggers are gone: the upgrade counts them all the same.
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE process_instance SET status = 'cancelled' WHERE id = "
+                    "(SELECT min(id) FROM process_instance)"
+                )
+            )
+    finally:
+        db.session.remove()
+        upgrade()
+    after = _counted()
+    assert sorted(after.values()) == [1, 2] and _kept() == after
+
+
+def test_raw_sql_writes_keep_the_counts(app, client, smtp):
+    """The triggers, not the application, keep the counts: a status change, a move to another
+    version and a deletion made in plain SQL are counted too."""
+    signup(client, smtp)
+    signup(app.test_client(), smtp)
+    with db.engine.begin() as conn:
+        first = conn.execute(text("SELECT min(id) FROM process_instance")).scalar_one()
+        version = conn.execute(text("SELECT max(id) FROM process_version")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO process_version (process_id, content_hash, files, spec_json, "
+                "deployed_at, deployed_by) SELECT process_id, 'other', files, spec_json, "
+                "deployed_at, deployed_by FROM process_version WHERE id = :v"
+            ),
+            {"v": version},
+        )
+        other = conn.execute(text("SELECT max(id) FROM process_version")).scalar_one()
+        conn.execute(
+            text("UPDATE process_instance SET status = 'completed' WHERE id = :i"), {"i": first}
+        )
+        conn.execute(
+            text("UPDATE process_instance SET version_id = :o WHERE id = :i"),
+            {"o": other, "i": first},
+        )
+        # Same values written again: nothing moves.
+        conn.execute(text("UPDATE process_instance SET status = status, version_id = version_id"))
+    assert _kept() == _counted() == {(version, "running"): 1, (other, "completed"): 1}
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM human_task WHERE instance_id = :i"), {"i": first})
+        conn.execute(text("DELETE FROM process_instance WHERE id = :i"), {"i": first})
+        conn.execute(text("DELETE FROM version_instance_count WHERE version_id = :o"), {"o": other})
+        conn.execute(text("DELETE FROM process_version WHERE id = :o"), {"o": other})
+    assert _kept() == _counted() == {(version, "running"): 1}
