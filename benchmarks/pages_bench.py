@@ -22,15 +22,20 @@ PAGES = (
     ("reviewer queue, unclaimed", "reviewer", "/staff/?lane=reviewer&scope=unclaimed"),
     ("reviewer queue, all (supervisor)", "supervisor", "/staff/?lane=reviewer&scope=all"),
     ("reviewer queue, done", "supervisor", "/staff/?lane=reviewer&scope=done"),
+    ("reviewer queue, mine", "reviewer", "/staff/?lane=reviewer&scope=mine"),
     ("設定作業 queue, unclaimed", "reviewer", "/staff/?lane=operator&scope=unclaimed"),
+    ("設定作業 queue, all (supervisor)", "supervisor", "/staff/?lane=operator&scope=all"),
     ("applicant home (submitted)", "submitted", "/home"),
     ("applicant home (issued)", "issued", "/home"),
+    ("analyst version list", "analyst", "/analyst/"),
     ("analyst application list", "analyst", "/analyst/applications"),
     ("analyst list, last page", "analyst", "/analyst/applications?page=999999"),
     ("analyst list, by stage", "analyst", "/analyst/applications?stage=call_review"),
     ("analyst version page", "analyst", "/analyst/versions/{version}"),
     ("staff incidents list", "admin", "/staff/incidents"),
     ("staff failed-mail list", "admin", "/staff/mail-failures"),
+    ("admin office list", "admin", "/admin/offices"),
+    ("admin staff list", "admin", "/admin/staff"),
 )
 
 
