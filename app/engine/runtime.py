@@ -24,6 +24,7 @@ from app.engine.serializer import (
 )
 from app.engine.specs import ProductParser
 from app.engine.timers import pending_timers
+from app.engine.walks import ProductWorkflow
 
 ServiceHandler = Callable[[str, dict, dict], dict | None]
 
@@ -114,7 +115,7 @@ def start_workflow(
 ) -> BpmnWorkflow:
     """A new workflow on the given specs (from version_specs), or on those of `spec_json`."""
     spec, subprocess_specs = specs if specs is not None else _specs(spec_json)
-    workflow = BpmnWorkflow(spec, dict(subprocess_specs), script_engine=_engine(services))
+    workflow = ProductWorkflow(spec, dict(subprocess_specs), script_engine=_engine(services))
     workflow.data.update(data)
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -249,7 +250,7 @@ def end_status(workflow: BpmnWorkflow) -> str | None:
     """The "status" property of the end event that finished the main process, if any."""
     if not workflow.completed:
         return None
-    for task in workflow.get_tasks(state=TaskState.COMPLETED, first_task=workflow.task_tree):
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
         if task.workflow is workflow and isinstance(task.task_spec, EndEvent):
             status = (getattr(task.task_spec, "extensions", None) or {}).get("status")
             if status:

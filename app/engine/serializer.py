@@ -19,6 +19,7 @@ from app.engine.task_codec import (
     FastWorkflowMixin,
     uuid_of,
 )
+from app.engine.walks import ProductSubWorkflow, ProductWorkflow
 
 
 class CachedSpecWorkflowConverter(FastWorkflowMixin, BpmnWorkflowConverter):
@@ -59,6 +60,10 @@ def _build_serializer() -> BpmnWorkflowSerializer:
     config[Task] = FastTaskConverter
     config[BpmnSubWorkflow] = FastSubWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    # Registered last under the library's type names: states restore as the product's classes
+    # (engine.walks: the same workflows with faster tree walks) and read and write unchanged.
+    CachedSpecWorkflowConverter(ProductWorkflow, registry, "BpmnWorkflow")
+    FastSubWorkflowConverter(ProductSubWorkflow, registry, "BpmnSubWorkflow")
     # Exact-type lookups: datetime needs its own entry even though it subclasses date.
     registry.register(
         date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"])

@@ -23,6 +23,7 @@ from tests.helpers import (
     signup,
     staff_login,
 )
+from tests.unit.test_engine_walks import assert_walks_match_library
 from tests.unit.test_task_codec import assert_same_as_library
 
 
@@ -89,6 +90,9 @@ def assert_exact_round_trip(stage: str) -> None:
     # The product's task converters restore what the library's restore, task by task.
     assert_same_as_library(text, version.spec_json, cached)
     assert runtime.ready_tasks(cached) == runtime.ready_tasks(full), stage
+    # The product's workflow classes answer every plain walk as the library's iterators do.
+    assert_walks_match_library(cached)
+    assert_walks_match_library(full)
     assert runtime.workflow_status(cached) == runtime.workflow_status(full), stage
     # The specs are shared, not copied: the cached restore uses the very objects of the cache.
     spec, subs = runtime.version_specs(version.content_hash, lambda: version.spec_json)
