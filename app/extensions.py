@@ -2,7 +2,6 @@
 
 import os
 import sqlite3
-from collections.abc import Callable
 
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -28,21 +27,23 @@ login_manager.login_message = "ログインしてください。"
 
 
 def update_in_core(
-    model: type, statement, parameters: dict, attributes: list[str], changed: Callable
+    model: type, statement, parameters: dict, attributes: list[str], match: dict
 ) -> list:
     """A prebuilt Core UPDATE of `model`'s table, kept in step with the session as the ORM's
     UPDATE would be (its synchronize_session cost ten times the statement): the session's
-    unwritten rows of `model` are flushed first, and afterwards `attributes` are expired on
-    its copies of the rows the statement may have changed (`changed` tells them apart), so a
-    later read goes to the database. Returns the RETURNING rows, if the statement has any."""
+    unwritten rows of `model` are flushed first, and afterwards `attributes` are expired on its
+    copies whose columns equal `match` (or are not loaded: compared without loading anything),
+    so a later read goes to the database. Returns the RETURNING rows, if the statement has any."""
     session = db.session
     if any(isinstance(row, model) for row in (*session.new, *session.dirty)):
         session.flush()
     result = session.connection().execute(statement, parameters)
     rows = result.all() if result.returns_rows else []
     for row in list(session.identity_map.values()):
-        if isinstance(row, model) and changed(row):
-            session.expire(row, attributes)
+        if isinstance(row, model):
+            loaded = vars(row)
+            if all(loaded.get(name, value) == value for name, value in match.items()):
+                session.expire(row, attributes)
     return rows
 
 

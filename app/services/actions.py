@@ -140,7 +140,7 @@ def _disable_login(app: Application, reason: str) -> None:
         _DISABLE_LOGIN,
         {"key": app.id, "at": now(), "reason": reason},
         ["disabled_at", "disabled_reason"],
-        lambda account: account.application_id == app.id,
+        {"application_id": app.id},
     )
 
 

@@ -112,6 +112,6 @@ def release_unused_codes(application: Application) -> int:
         _RELEASE_CODES,
         {"key": application.id, "at": now()},
         ["released_at", "password_encrypted"],
-        lambda row: row.application_id == application.id and row.kind == "user",
+        {"application_id": application.id, "kind": "user"},
     )
     return len({code or "" for (code,) in released})
