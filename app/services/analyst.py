@@ -265,8 +265,14 @@ def instances(filters: InstanceFilter, per_page: int = 50) -> dict:
         counted = counted.join(Application, Application.id == ProcessInstance.application_id)
         where.append(Application.status == filters.status)
         scanned.append(Application.status == filters.status)
-    counted = counted.where(*where)
-    total = db.session.scalar(counted) or 0
+    if filters.status or filters.stage or filters.within_days is not None:
+        total = db.session.scalar(counted.where(*where)) or 0
+    else:
+        # All applications, or those of one version: the triggers' counts, not every row.
+        tally = select(func.coalesce(func.sum(VersionInstanceCount.instances), 0))
+        if filters.version:
+            tally = tally.where(VersionInstanceCount.version_id == filters.version)
+        total = db.session.scalar(tally)
     pages = max(1, -(-total // per_page))
     page = min(max(filters.page, 1), pages)
     # Few matches: found off the index and sorted; many: the rows in id order, tested one by

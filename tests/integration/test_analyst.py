@@ -214,6 +214,10 @@ def test_application_list_filters_by_status_stage_version_and_deadline(app, clie
     version = in_review.instance.version_id
     assert listed(analyst, f"version={version}") == [in_entry.id, in_review.id]
     assert listed(analyst, f"version={version + 999}") == []
+    # The totals without a filter or by version alone come from the per-version counts.
+    for query, total in (("", 2), (f"version={version}", 2), (f"version={version + 999}", 0)):
+        page = analyst.get(f"/analyst/applications?{query}").get_data(as_text=True)
+        assert re.search(r"(\d+) 件", page).group(1) == str(total), query
     assert listed(analyst, "within=1") == []  # review due 12/2 end of day, expiry 12/3 10:00
     assert listed(analyst, "within=2") == [in_entry.id, in_review.id]
     page = analyst.get("/analyst/applications?within=abc").get_data(as_text=True)
