@@ -88,3 +88,25 @@ def test_raw_sql_writes_keep_the_counts(app, client, smtp):
         conn.execute(text("DELETE FROM version_instance_count WHERE version_id = :o"), {"o": other})
         conn.execute(text("DELETE FROM process_version WHERE id = :o"), {"o": other})
     assert _kept() == _counted() == {(version, "running"): 1}
+
+
+def test_postgresql_counts_at_commit_so_long_transactions_hold_no_count_rows(app, client, smtp):
+    """On PostgreSQL the triggers are deferred: a transaction changes (and locks) the count rows
+    only while it commits. SQLite, with one writer at a time, counts at once."""
+    signup(client, smtp)
+    before = _kept()
+    with db.engine.connect() as conn:
+        conn.execute(text("UPDATE process_instance SET status = 'cancelled'"))
+        inside = {
+            (v, s): n
+            for v, s, n in conn.execute(
+                text("SELECT version_id, status, instances FROM version_instance_count")
+            )
+            if n
+        }
+        conn.commit()
+    if db.engine.dialect.name == "postgresql":
+        assert inside == before  # not yet: counted when the transaction commits
+    else:
+        assert inside == _counted()
+    assert _kept() == _counted() == {(version, "cancelled"): 1 for (version, _s) in before}

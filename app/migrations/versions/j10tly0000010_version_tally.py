@@ -8,7 +8,7 @@ The analyst's version list showed each version's running and total instances by 
 every process_instance row (50 ms at 100,000 applications, 4 ms at 1,000). The counts now live
 in version_instance_count, one row per (version, status), kept exact by triggers on
 process_instance: an insert adds one, a delete takes one away, a change of version or status
-moves one. Every writer is covered (the product's Core and ORM writes, instance migration,
+moves one (on PostgreSQL at commit time, as deferred constraint triggers). Every writer is covered (the product's Core and ORM writes, instance migration,
 administration, bulk copies), and nothing in the application has to remember it.
 """
 
@@ -60,12 +60,16 @@ BEGIN
 END
 $$ LANGUAGE plpgsql
 """
+# Deferred to the commit (constraint triggers): a transaction takes the count rows' locks only
+# while it commits, so a long one (moving thousands of applications to a new version) does not
+# make sign-ups and ending applications of the same versions wait for it meanwhile.
 POSTGRESQL_TRIGGERS = (
-    "CREATE TRIGGER process_instance_tally AFTER INSERT OR DELETE ON process_instance "
-    "FOR EACH ROW EXECUTE FUNCTION tally_process_instance()",
-    "CREATE TRIGGER process_instance_tally_update AFTER UPDATE OF version_id, status "
-    "ON process_instance FOR EACH ROW WHEN (OLD.version_id IS DISTINCT FROM NEW.version_id "
-    "OR OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION tally_process_instance()",
+    "CREATE CONSTRAINT TRIGGER process_instance_tally AFTER INSERT OR DELETE ON process_instance "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tally_process_instance()",
+    "CREATE CONSTRAINT TRIGGER process_instance_tally_update AFTER UPDATE OF version_id, status "
+    "ON process_instance DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+    "WHEN (OLD.version_id IS DISTINCT FROM NEW.version_id OR OLD.status IS DISTINCT FROM "
+    "NEW.status) EXECUTE FUNCTION tally_process_instance()",
 )
 
 
