@@ -17,7 +17,12 @@ from app import clock, create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.models import ProcessVersion
-from tests.helpers import FreshContextClient, private_schema
+from tests.helpers import (
+    FreshContextClient,
+    instances_by_version,
+    private_schema,
+    version_counts_kept,
+)
 
 # Tuesday 1 December 2026, 10:00 JST: every test starts here unless it moves the clock.
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -148,25 +153,7 @@ def _truncate():
 def _assert_version_tally_exact():
     """Every test, whatever path its applications took (started, ended, cancelled, migrated,
     deleted), ends with the triggers' per-version counts equal to a count of the instances."""
-    from app.models import ProcessInstance, VersionInstanceCount
-
-    instance = ProcessInstance
-    counted = {
-        (version, status): n
-        for version, status, n in db.session.execute(
-            select(instance.version_id, instance.status, func.count()).group_by(
-                instance.version_id, instance.status
-            )
-        )
-    }
-    tally = VersionInstanceCount
-    kept = {
-        (version, status): n
-        for version, status, n in db.session.execute(
-            select(tally.version_id, tally.status, tally.instances)
-        )
-        if n
-    }
+    kept, counted = version_counts_kept(), instances_by_version()
     db.session.remove()
     assert kept == counted, "version_instance_count drifted from process_instance"
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FORM_KEY = re.compile(r'data-form-key="([a-z_]+)"')
@@ -251,3 +251,22 @@ def private_schema(url: str, schema: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
+
+
+def instances_by_version() -> dict:
+    """{(version id, status): instances} counted off process_instance."""
+    from app.extensions import db
+    from app.models import ProcessInstance as Instance
+
+    query = select(Instance.version_id, Instance.status, func.count())
+    rows = db.session.execute(query.group_by(Instance.version_id, Instance.status))
+    return {(version, status): n for version, status, n in rows}
+
+
+def version_counts_kept() -> dict:
+    """The same as the triggers keep it in version_instance_count (rows at zero left out)."""
+    from app.extensions import db
+    from app.models import VersionInstanceCount as Kept
+
+    rows = db.session.execute(select(Kept.version_id, Kept.status, Kept.instances))
+    return {(version, status): n for version, status, n in rows if n}

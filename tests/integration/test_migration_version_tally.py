@@ -2,40 +2,17 @@
 triggers keep the counts through every kind of write, both ways."""
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import inspect, text
 
 from app.extensions import db
-from app.models import ProcessInstance, VersionInstanceCount
-from tests.helpers import signup
-
-
-def _counted() -> dict:
-    return {
-        (v, s): n
-        for v, s, n in db.session.execute(
-            select(ProcessInstance.version_id, ProcessInstance.status, func.count()).group_by(
-                ProcessInstance.version_id, ProcessInstance.status
-            )
-        )
-    }
-
-
-def _kept() -> dict:
-    rows = db.session.execute(
-        select(
-            VersionInstanceCount.version_id,
-            VersionInstanceCount.status,
-            VersionInstanceCount.instances,
-        )
-    )
-    return {(v, s): n for v, s, n in rows if n}
+from tests.helpers import instances_by_version, signup, version_counts_kept
 
 
 def test_upgrade_counts_existing_instances_and_downgrade_removes_the_table(app, client, smtp):
     for _ in range(3):
         signup(app.test_client(), smtp)
-    before = _counted()
-    assert sum(before.values()) == 3 and _kept() == before
+    before = instances_by_version()
+    assert sum(before.values()) == 3 and version_counts_kept() == before
     db.session.remove()
     try:
         downgrade(revision="i9idx0000009")
@@ -51,8 +28,8 @@ def test_upgrade_counts_existing_instances_and_downgrade_removes_the_table(app, 
     finally:
         db.session.remove()
         upgrade()
-    after = _counted()
-    assert sorted(after.values()) == [1, 2] and _kept() == after
+    after = instances_by_version()
+    assert sorted(after.values()) == [1, 2] and version_counts_kept() == after
 
 
 def test_raw_sql_writes_keep_the_counts(app, client, smtp):
@@ -81,20 +58,24 @@ def test_raw_sql_writes_keep_the_counts(app, client, smtp):
         )
         # Same values written again: nothing moves.
         conn.execute(text("UPDATE process_instance SET status = status, version_id = version_id"))
-    assert _kept() == _counted() == {(version, "running"): 1, (other, "completed"): 1}
+    assert (
+        version_counts_kept()
+        == instances_by_version()
+        == {(version, "running"): 1, (other, "completed"): 1}
+    )
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM human_task WHERE instance_id = :i"), {"i": first})
         conn.execute(text("DELETE FROM process_instance WHERE id = :i"), {"i": first})
         conn.execute(text("DELETE FROM version_instance_count WHERE version_id = :o"), {"o": other})
         conn.execute(text("DELETE FROM process_version WHERE id = :o"), {"o": other})
-    assert _kept() == _counted() == {(version, "running"): 1}
+    assert version_counts_kept() == instances_by_version() == {(version, "running"): 1}
 
 
 def test_postgresql_counts_at_commit_so_long_transactions_hold_no_count_rows(app, client, smtp):
     """On PostgreSQL the triggers are deferred: a transaction changes (and locks) the count rows
     only while it commits. SQLite, with one writer at a time, counts at once."""
     signup(client, smtp)
-    before = _kept()
+    before = version_counts_kept()
     with db.engine.connect() as conn:
         conn.execute(text("UPDATE process_instance SET status = 'cancelled'"))
         inside = {
@@ -108,5 +89,9 @@ def test_postgresql_counts_at_commit_so_long_transactions_hold_no_count_rows(app
     if db.engine.dialect.name == "postgresql":
         assert inside == before  # not yet: counted when the transaction commits
     else:
-        assert inside == _counted()
-    assert _kept() == _counted() == {(version, "cancelled"): 1 for (version, _s) in before}
+        assert inside == instances_by_version()
+    assert (
+        version_counts_kept()
+        == instances_by_version()
+        == {(version, "cancelled"): 1 for (version, _s) in before}
+    )

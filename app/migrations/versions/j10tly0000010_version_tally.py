@@ -8,8 +8,9 @@ The analyst's version list showed each version's running and total instances by 
 every process_instance row (50 ms at 100,000 applications, 4 ms at 1,000). The counts now live
 in version_instance_count, one row per (version, status), kept exact by triggers on
 process_instance: an insert adds one, a delete takes one away, a change of version or status
-moves one (on PostgreSQL at commit time, as deferred constraint triggers). Every writer is covered (the product's Core and ORM writes, instance migration,
-administration, bulk copies), and nothing in the application has to remember it.
+moves one (on PostgreSQL at commit time, as deferred constraint triggers). Every writer is
+covered (the product's Core and ORM writes, instance migration, administration, bulk copies),
+and nothing in the application has to remember it.
 """
 
 from alembic import op
