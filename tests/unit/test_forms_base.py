@@ -181,3 +181,22 @@ def test_form_errors_are_not_duplicated_by_validating_twice(app: Flask) -> None:
         assert not form.validate()
         assert form.form_errors == first
         assert form.errors[""] == first
+
+
+def test_csrf_token_is_signed_when_drawn_not_when_a_post_builds_the_form():
+    from flask import g
+    from flask_wtf.csrf import validate_csrf
+
+    from forms.entry import EntryOfficeForm
+
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY="test-secret")
+    with app.test_request_context("/t", method="POST", data={"csrf_token": "stale"}):
+        form = EntryOfficeForm()
+        assert "csrf_token" not in g  # building the posted form signed nothing
+        assert form.csrf_token.data == "stale"  # what was posted, for the check
+        html = str(form.csrf_token)  # a redrawn page carries a fresh, valid token
+        token = form.csrf_token.current_token
+        assert f'value="{token}"' in html and token != "stale"
+        validate_csrf(token)
+        assert form.csrf_token.current_token == token  # one signature per request
