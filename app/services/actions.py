@@ -21,6 +21,7 @@ from app.services.reference import (
     next_serial,
     schedule_entry,
 )
+from app.services.status_write import write_status
 
 PROVISIONAL_HOURS = 48
 
@@ -305,7 +306,7 @@ def dispatch(ctx: ActionContext, topic: str, props: dict, data: dict) -> dict | 
     if status in NO_REGRESSION.get(ctx.application.status, ()):
         status = None
     if status:
-        ctx.application.status = status
+        write_status(ctx.application, status)
     ctx.audit(ctx.application.id, "system", "service_task", topic=topic, status=status)
     if status in code_pool.ENDED_WITHOUT_USE:
         released = code_pool.release_unused_codes(ctx.application)

@@ -1,5 +1,6 @@
 """One transaction on one application's workflow: lock, fire due timers, act, save, commit, mail."""
 
+import weakref
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
@@ -20,6 +21,7 @@ from app.models import Application, AuditEvent, Incident, ProcessInstance
 from app.services import SYSTEM, Actor, ServiceError
 from app.services.actions import ActionContext, dispatch
 from app.services.reference import calendar_overrides
+from app.services.status_write import write_status
 
 T = TypeVar("T")
 
@@ -91,8 +93,18 @@ class Unit:
         self.inbox: set[str] | None = None
         self.ready: list[runtime.ReadyTask] = []  # the READY user tasks after the save
 
-    def services(self, topic: str, properties: dict, data: dict) -> dict | None:
-        return dispatch(self.context, topic, properties, data)
+    @property
+    def services(self) -> runtime.ServiceHandler:
+        """The workflow's way to this unit's actions (dispatch), holding the unit weakly: a
+        restored workflow is cyclic garbage that lives until the collector runs, and must not
+        keep the unit's rows alive with it (a timer worker's session would keep every
+        application it fired, and each commit expires all of them)."""
+        unit = weakref.ref(self)
+
+        def handle(topic: str, properties: dict, data: dict) -> dict | None:
+            return dispatch(unit().context, topic, properties, data)
+
+        return handle
 
 
 def run(
@@ -245,7 +257,7 @@ def save(unit: Unit) -> list[runtime.ReadyTask]:
 
     ended = runtime.end_status(unit.workflow)
     if ended:
-        unit.application.status = ended
+        write_status(unit.application, ended)
     known = unit.inbox
     unit.ready = store.save(unit.instance, unit.workflow, unit.actor.label, due_for(now()), known)
     unit.inbox = {task.task_id for task in unit.ready}

@@ -80,3 +80,45 @@ def test_a_queued_mail_is_a_pending_outbox_row_with_both_parts(app):
     assert row.subject == mailer.SUBJECTS["returned"]
     assert row.body_text == queued.body_text and "修正" in row.body_text
     assert row.body_html == queued.body_html and "<" in row.body_html
+
+
+def test_a_status_change_alone_is_written_at_once_and_held_as_written(app, clock_at):
+    from datetime import timedelta
+
+    from app import clock
+    from app.services.status_write import write_status
+
+    application, _account = _application_with_login(status="entry")
+    other, _ = _application_with_login(status="entry", login_id="C000002")
+    before = application.updated_at
+    clock_at.shift(timedelta(hours=1))
+
+    write_status(application, "expired")
+
+    # Written by the statement (no flush pending), the loaded row holding the new values.
+    assert not db.session.dirty
+    assert application.status == "expired" and application.updated_at == clock.now() != before
+    assert db.session.scalar(
+        select(Application.status).where(Application.id == application.id)
+    ) == ("expired")
+    assert (
+        db.session.scalar(select(Application.status).where(Application.id == other.id)) == "entry"
+    )
+    db.session.rollback()  # one transaction with the caller's other writes
+    assert db.session.get(Application, application.id).status == "entry"
+
+
+def test_a_status_change_with_other_changes_pending_goes_with_them(app):
+    from app.services.status_write import write_status
+
+    application, _account = _application_with_login(status="entry")
+    assert application.status == "entry"  # loaded, as a unit's locked read loads it
+    application.company_name = "変更後株式会社"  # pending, not flushed
+
+    write_status(application, "submitted")
+
+    assert application in db.session.dirty  # one ORM UPDATE will carry both
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Application, application.id)
+    assert (row.status, row.company_name) == ("submitted", "変更後株式会社")
