@@ -43,3 +43,29 @@ def test_the_smoke_benchmark_prints_every_row_with_a_figure():
         if postgres:
             assert cells[2] not in ("—", "") and "ERROR" not in cells[2], what
     assert "load average" in done.stdout and "finished in" in done.stdout
+
+
+def test_the_library_bare_step_saves_what_the_products_bare_step_saves(
+    app, client, smtp, monkeypatch
+):
+    """P1's scale line compares like with like: SpiffWorkflow's own converters and classes
+    (benchmarks/library_step.py) restore the product's saved state, run the same task and write
+    the same state, byte for byte (task ids numbered alike in both runs)."""
+    import itertools
+    from uuid import UUID
+
+    import submission_bench
+    from library_step import library_step
+
+    from tests.helpers import ANSWERS, at_screen
+
+    url, _login = at_screen(client, smtp, "entry_office")
+    state = submission_bench._saved_state(app, url)
+    updates = {"entry_office": dict(ANSWERS["entry_office"])}
+    saved = []
+    for step in (submission_bench._bare_step, library_step):
+        counter = itertools.count(1)
+        monkeypatch.setattr("SpiffWorkflow.task.uuid4", lambda c=counter: UUID(int=next(c)))
+        saved.append(step(*state, updates))
+    assert saved[0] == saved[1]
+    assert '"entry_contractor"' in saved[0]  # the next screen is ready in both
