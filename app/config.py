@@ -71,6 +71,9 @@ class Config:
     # Logs: one line per event; JSON lines in production for the log collector.
     LOG_JSON = os.environ.get("LOG_JSON", "0") == "1"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # SpiffWorkflow's own loggers (observability.logs.quiet_engine_loggers): below WARNING
+    # they carry every task's data, that is applicants' answers. For local debugging only.
+    ENGINE_LOG_LEVEL = os.environ.get("ENGINE_LOG_LEVEL", "WARNING")
     # /metrics: with a token, scrapers send `Authorization: Bearer <token>`; without, loopback only.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 

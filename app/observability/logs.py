@@ -9,6 +9,11 @@ from datetime import UTC, datetime
 from flask import Flask, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# SpiffWorkflow's loggers. Unset, they follow the root logger (INFO in production) and log each
+# task's state change with the task's data (names, addresses, bank accounts) as extras; and
+# while their own level is unset (< INFO) the library also walks every task of a workflow to
+# list their ids for each workflow event, whether or not anything is logged.
+ENGINE_LOGGERS = ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn")
 # An id from a proxy is kept only if it looks like one; anything else is replaced.
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
@@ -62,6 +67,18 @@ def configure(json_lines: bool, level: str = "INFO") -> None:
     root.setLevel(level)
 
 
+def quiet_engine_loggers(level: str = "WARNING") -> int:
+    """Set SpiffWorkflow's loggers to `level` (WARNING unless a standard level name is given):
+    the engine's warnings and errors still reach the log; what happened to an application is
+    in its audit trail. Returns the level in force."""
+    number = logging.getLevelName(str(level).upper())
+    if not isinstance(number, int):
+        number = logging.WARNING
+    for name in ENGINE_LOGGERS:
+        logging.getLogger(name).setLevel(number)
+    return number
+
+
 def _incoming_request_id() -> str:
     given = request.headers.get(REQUEST_ID_HEADER, "")
     if 8 <= len(given) <= 64 and set(given) <= _ID_CHARS:
@@ -72,6 +89,8 @@ def _incoming_request_id() -> str:
 def init_app(app: Flask) -> None:
     if not app.testing:
         configure(app.config.get("LOG_JSON", False), app.config.get("LOG_LEVEL", "INFO"))
+    # Tests and benchmarks too: the engine does the same work as in production.
+    quiet_engine_loggers(app.config.get("ENGINE_LOG_LEVEL", "WARNING"))
     access = logging.getLogger("app.access")
 
     @app.before_request
