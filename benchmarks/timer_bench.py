@@ -75,7 +75,11 @@ def n_due(w: world.World, n: int, profile: bool = False) -> dict:
     run = timers.run
 
     def counted(application_id, actor, operation, *args, **kwargs):
-        result = run(application_id, actor, lambda unit: tuple(unit.fired), *args, **kwargs)
+        try:
+            result = run(application_id, actor, lambda unit: tuple(unit.fired), *args, **kwargs)
+        except ServiceError:  # an incident, or another worker was first: shown as failed
+            units.append((application_id, None))
+            raise
         units.append((application_id, result))
         return bool(result)  # what fire_due's own operation answers
 
@@ -115,7 +119,7 @@ def n_due(w: world.World, n: int, profile: bool = False) -> dict:
                     profiler.disable()
             finally:
                 timers.run = run
-            fired = sum(len(names) for _, names in units)
+            fired = sum(len(names) for _, names in units if names is not None)
             if not reminded:
                 reminded = [application_id for application_id, names in units if names]
             began = time.perf_counter()
@@ -127,7 +131,8 @@ def n_due(w: world.World, n: int, profile: bool = False) -> dict:
                     "due": due,
                     "fired": fired,
                     "units": len(units),
-                    "timers": sorted({name for _, names in units for name in names}),
+                    "failed": sum(names is None for _, names in units),
+                    "timers": sorted({name for _, names in units for name in names or ()}),
                     "ms_per_timer": elapsed / max(fired, 1),
                     "cpu_ms_per_timer": cpu / max(fired, 1),
                     "mails": mails,
@@ -155,6 +160,7 @@ def describe(figures: dict) -> str:
     return "; ".join(
         f"{m['label']}: {m['fired']} fired in {m['units']} units ({m['due']:,} due), "
         f"{m['cpu_ms_per_timer']:.1f} ms CPU ({m['ms_per_timer']:.1f} ms wall) each"
+        + (f", {m['failed']} failed" if m["failed"] else "")
         for m in figures["moments"]
     )
 
