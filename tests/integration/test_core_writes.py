@@ -98,12 +98,8 @@ def test_a_status_change_alone_is_written_at_once_and_held_as_written(app, clock
     # Written by the statement (no flush pending), the loaded row holding the new values.
     assert not db.session.dirty
     assert application.status == "expired" and application.updated_at == clock.now() != before
-    assert db.session.scalar(
-        select(Application.status).where(Application.id == application.id)
-    ) == ("expired")
-    assert (
-        db.session.scalar(select(Application.status).where(Application.id == other.id)) == "entry"
-    )
+    stored = dict(db.session.execute(select(Application.id, Application.status)).all())
+    assert stored == {application.id: "expired", other.id: "entry"}
     db.session.rollback()  # one transaction with the caller's other writes
     assert db.session.get(Application, application.id).status == "entry"
 
