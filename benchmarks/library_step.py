@@ -11,53 +11,25 @@ JSON equals the product's (tests/integration/test_bench_smoke.py checks it).
 """
 
 import json
-from datetime import date, datetime
-from decimal import Decimal
 from functools import cache
-from uuid import UUID
 
 
 @cache
 def library_serializer():
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.bpmn.serializer.default.workflow import (
-        BpmnWorkflowConverter,
-        WorkflowConverter,
-    )
     from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
     from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+    from app.engine.serializer import SpecsApartConverter, register_value_converters
     from app.engine.specs import TopicServiceTask, TopicServiceTaskConverter
-
-    class AgainstCachedSpecs(BpmnWorkflowConverter):
-        """The library's workflow converter; the specs are given, not restored nor saved."""
-
-        def to_dict(self, workflow):
-            dct = WorkflowConverter.to_dict(self, workflow)
-            dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-            dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-            return dct
-
-        def from_dict(self, dct, spec=None, subprocess_specs=None):
-            workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-            workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-            workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-            self.set_default_attributes(workflow, dct)
-            self.subprocesses_from_dict(dct["subprocesses"], workflow)
-            workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-            return workflow
 
     config = dict(CAMUNDA_CONFIG)
     config[TopicServiceTask] = TopicServiceTaskConverter
-    config[BpmnWorkflow] = AgainstCachedSpecs
+    # The library's workflow converter with the specs given, not restored nor saved: the
+    # product's without its task-id cache. Tasks and sub-workflows keep the library's own.
+    config[BpmnWorkflow] = SpecsApartConverter
     registry = BpmnWorkflowSerializer.configure(config)
-    registry.register(
-        date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"])
-    )
-    registry.register(
-        datetime, lambda v: {"value": v.isoformat()}, lambda d: datetime.fromisoformat(d["value"])
-    )
-    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
+    register_value_converters(registry)
     return BpmnWorkflowSerializer(registry)
 
 
@@ -66,6 +38,7 @@ def library_step(state: str, key: str, task_id: str, lane: str, updates: dict) -
     of version `key`, complete the task with `updates`, run the engine steps, serialize."""
     from app.engine import runtime
     from app.engine.expressions import RestrictedScriptEngine
+    from app.engine.serializer import workflow_state_to_json
 
     serializer = library_serializer()
     spec, subprocess_specs = runtime.version_specs(key, _no_spec_json)
@@ -74,21 +47,7 @@ def library_step(state: str, key: str, task_id: str, lane: str, updates: dict) -
     workflow = serializer.from_dict(dct, spec=spec, subprocess_specs=dict(subprocess_specs))
     workflow.script_engine = RestrictedScriptEngine(lambda *args: None)
     runtime.complete_task(workflow, task_id, lane, updates)
-    return _to_json(serializer, workflow)
-
-
-def _to_json(serializer, workflow) -> str:
-    # As the product writes a state (serializer.workflow_state_to_json): the encoder mode makes
-    # the registry turn task data into its JSON forms.
-    serializer.registry._encoder_mode = True
-    try:
-        dct = serializer.to_dict(workflow)
-        dct[serializer.VERSION_KEY] = serializer.VERSION
-        return json.dumps(
-            dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":")
-        )
-    finally:
-        serializer.registry._encoder_mode = False
+    return workflow_state_to_json(workflow, serializer)
 
 
 def _no_spec_json() -> str:

@@ -4,6 +4,7 @@ import json
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -22,13 +23,16 @@ from app.engine.task_codec import (
 from app.engine.walks import ProductSubWorkflow, ProductWorkflow
 
 
-class CachedSpecWorkflowConverter(FastWorkflowMixin, BpmnWorkflowConverter):
+class SpecsApartConverter(BpmnWorkflowConverter):
     """SpiffWorkflow's workflow converter, which can also restore a workflow's state against
     spec objects already in memory (`spec`, `subprocess_specs` passed to `from_dict`) instead
     of rebuilding them from their JSON; the steps are those of the library's own from_dict.
 
     Its to_dict leaves the specs out: they belong to the version (specs_to_json), and the
-    library's to_dict spent about 40 % of a save converting them only to have them dropped."""
+    library's to_dict spent about 40 % of a save converting them only to have them dropped.
+    Task ids are parsed by `parse_id` (UUID here; the product's cache below)."""
+
+    parse_id = staticmethod(UUID)
 
     def to_dict(self, workflow):
         # The library's keys in its order, without "spec" and "subprocess_specs".
@@ -43,12 +47,32 @@ class CachedSpecWorkflowConverter(FastWorkflowMixin, BpmnWorkflowConverter):
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid_of, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(uuid_of(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], self.parse_id, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(self.parse_id(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+class CachedSpecWorkflowConverter(FastWorkflowMixin, SpecsApartConverter):
+    """The product's: the specs apart, task ids parsed through the cache (task_codec)."""
+
+    parse_id = staticmethod(uuid_of)
+
+
+def register_value_converters(registry) -> None:
+    """The converters SpiffWorkflow lacks: date, datetime and Decimal."""
+    # Exact-type lookups: datetime needs its own entry even though it subclasses date.
+    registry.register(
+        date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"])
+    )
+    registry.register(
+        datetime,
+        lambda v: {"value": v.isoformat()},
+        lambda d: datetime.fromisoformat(d["value"]),
+    )
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
 
 
 def _build_serializer() -> BpmnWorkflowSerializer:
@@ -64,16 +88,7 @@ def _build_serializer() -> BpmnWorkflowSerializer:
     # (engine.walks: the same workflows with faster tree walks) and read and write unchanged.
     CachedSpecWorkflowConverter(ProductWorkflow, registry, "BpmnWorkflow")
     FastSubWorkflowConverter(ProductSubWorkflow, registry, "BpmnSubWorkflow")
-    # Exact-type lookups: datetime needs its own entry even though it subclasses date.
-    registry.register(
-        date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"])
-    )
-    registry.register(
-        datetime,
-        lambda v: {"value": v.isoformat()},
-        lambda d: datetime.fromisoformat(d["value"]),
-    )
-    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
+    register_value_converters(registry)
     return BpmnWorkflowSerializer(registry)
 
 
@@ -109,18 +124,18 @@ def state_text(stored: bytes | str | None) -> str:
     return stored
 
 
-def workflow_state_to_json(workflow: BpmnWorkflow) -> str:
+def workflow_state_to_json(workflow: BpmnWorkflow, serializer=SERIALIZER) -> str:
     """The instance's own state: everything but the specs, which belong to the version."""
     # Task data is stored as deltas that only the serializer's JSON encoder converts.
-    SERIALIZER.registry._encoder_mode = True
+    serializer.registry._encoder_mode = True
     try:
-        dct = SERIALIZER.to_dict(workflow)  # without the specs (CachedSpecWorkflowConverter)
-        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        dct = serializer.to_dict(workflow)  # without the specs (SpecsApartConverter)
+        dct[serializer.VERSION_KEY] = serializer.VERSION
         return json.dumps(
-            dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":")
+            dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":")
         )
     finally:
-        SERIALIZER.registry._encoder_mode = False
+        serializer.registry._encoder_mode = False
 
 
 def workflow_from_json(state: bytes | str, spec_json: str) -> BpmnWorkflow:
