@@ -1,11 +1,13 @@
 """Fixtures: the app on a migrated database (SQLite file, or PostgreSQL via DATABASE_URL),
 a real SMTP server, a movable clock, and HTTP helpers for each role."""
 
+import itertools
 import os
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from uuid import UUID
 
 import pytest
 import time_machine
@@ -203,3 +205,17 @@ def analyst(app):
     client = app.test_client()
     staff_login(client, "analyst", "analyst-pass")
     return client
+
+
+@pytest.fixture
+def numbered_ids(monkeypatch):
+    """Task ids from a counter (restarted by calling the fixture's value), so that two runs of
+    the same steps give the same ids and their states can be compared byte for byte."""
+    counter = itertools.count(1)
+
+    def restart():
+        nonlocal counter
+        counter = itertools.count(1)
+
+    monkeypatch.setattr("SpiffWorkflow.task.uuid4", lambda: UUID(int=next(counter)))
+    return restart

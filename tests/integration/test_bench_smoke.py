@@ -46,14 +46,11 @@ def test_the_smoke_benchmark_prints_every_row_with_a_figure():
 
 
 def test_the_library_bare_step_saves_what_the_products_bare_step_saves(
-    app, client, smtp, monkeypatch
+    app, client, smtp, numbered_ids
 ):
     """P1's scale line compares like with like: SpiffWorkflow's own converters and classes
     (benchmarks/library_step.py) restore the product's saved state, run the same task and write
     the same state, byte for byte (task ids numbered alike in both runs)."""
-    import itertools
-    from uuid import UUID
-
     import submission_bench
     from library_step import library_step
 
@@ -64,8 +61,7 @@ def test_the_library_bare_step_saves_what_the_products_bare_step_saves(
     updates = {"entry_office": dict(ANSWERS["entry_office"])}
     saved = []
     for step in (submission_bench._bare_step, library_step):
-        counter = itertools.count(1)
-        monkeypatch.setattr("SpiffWorkflow.task.uuid4", lambda c=counter: UUID(int=next(c)))
+        numbered_ids()
         saved.append(step(*state, updates))
     assert saved[0] == saved[1]
     assert '"entry_contractor"' in saved[0]  # the next screen is ready in both

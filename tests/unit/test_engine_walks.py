@@ -3,7 +3,6 @@ tasks in the same order for every query they answer, and the same engine run ste
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
 
 import pytest
 import time_machine
@@ -44,20 +43,6 @@ def assert_walks_match_library(workflow) -> None:
                 assert part.get_tasks(state=mask) == expected, mask
         waiting = list(TaskIterator(part.task_tree, state=TaskState.WAITING))
         assert list(walks.iter_tasks(part, TaskState.WAITING, into_subprocesses=False)) == waiting
-
-
-@pytest.fixture
-def numbered_ids(monkeypatch):
-    """Task ids from a counter (restarted by calling the fixture's value), so that two runs of
-    the same steps give the same ids and their states can be compared byte for byte."""
-    counter = itertools.count(1)
-
-    def restart():
-        nonlocal counter
-        counter = itertools.count(1)
-
-    monkeypatch.setattr("SpiffWorkflow.task.uuid4", lambda: UUID(int=next(counter)))
-    return restart
 
 
 class Timeline(Recorder):
