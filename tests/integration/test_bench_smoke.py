@@ -65,3 +65,40 @@ def test_the_library_bare_step_saves_what_the_products_bare_step_saves(
         saved.append(step(*state, updates))
     assert saved[0] == saved[1]
     assert '"entry_contractor"' in saved[0]  # the next screen is ready in both
+
+
+def test_the_stack_floor_runs_the_posts_statement_shapes_and_commits_them(app, client, smtp):
+    """P1's floor line measures what it names: 8 statements on the posted application's rows
+    (not fewer, so that the floor is not too low to compare with), written and committed."""
+    from sqlalchemy import event, select
+    from stack_floor import floor_ids, statements_ms
+
+    from app.extensions import db
+    from app.models import AuditEvent, ProcessInstance
+    from tests.helpers import at_screen
+
+    url, _login = at_screen(client, smtp, "entry_office")
+    ids = floor_ids(app, url)
+    with app.app_context():
+        engine = db.engine
+        seen_before = db.session.scalar(
+            select(ProcessInstance.lock_version).where(ProcessInstance.application_id == ids[1])
+        )
+        db.session.remove()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert statements_ms(app, ids) > 0
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(statements) == 8, statements
+    with app.app_context():
+        instance = db.session.scalar(
+            select(ProcessInstance).where(ProcessInstance.application_id == ids[1])
+        )
+        assert instance.lock_version == seen_before + 1  # committed, on this application
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.actor == "floor")) is not None

@@ -1,0 +1,171 @@
+"""A lower bound for P1: what any submission on this stack costs before it does its own work.
+
+P1 judges the product's POST against the bare engine step. Two parts of every POST are neither
+the engine nor the product's own choices: Flask serving a request (WSGI, request context, the
+signed session cookie, the app's before/after hooks) and SQLAlchemy running the statements a
+submission needs (≤ 8 per issue 10) and committing them. This module measures both on the
+product as it runs, the way P1 measures (CPU in this process, each after an application was
+driven to the screen, so neither finds its caches warmed by a repetition of itself):
+
+- `request_ms`: a GET of /healthz with the applicant's session cookie: the framework's work
+  for a request whose view does nothing (no login check, no form, no database);
+- `statements_ms`: the shapes of the POST's 8 statements as prebuilt SQLAlchemy Core
+  statements on the application just posted (the login's row joined with its application; the
+  task row by task_id; the instance with its application and version, FOR UPDATE on
+  PostgreSQL; the answers and drafts written back compare-and-set; an audit row; the state
+  written back compare-and-set; the inbox row updated; a second inbox write), then the commit.
+  No ORM objects: the values written are those just read.
+
+Their sum with the bare step is the floor of a submission on Flask and SQLAlchemy with 8
+statements, before the login is checked, the form built and validated, the state packed and
+the inbox worked out. The product is not judged by it; it shows how much of the 3x goal the
+stack itself leaves.
+"""
+
+from functools import cache
+
+
+@cache
+def _statements(postgresql: bool) -> tuple:
+    from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, insert, select, update
+
+    from app.models import (
+        Application,
+        AuditEvent,
+        HumanTask,
+        ProcessInstance,
+        ProcessVersion,
+        ProvisionalAccount,
+    )
+
+    account, application = ProvisionalAccount.__table__, Application.__table__
+    task, instance = HumanTask.__table__, ProcessInstance.__table__
+    version = ProcessVersion.__table__
+    login = (
+        select(account, application.c.status, application.c.contact_name)
+        .join(application, application.c.id == account.c.application_id)
+        .where(account.c.id == bindparam("account"))
+    )
+    by_task_id = select(task).where(task.c.task_id == bindparam("task_id"))
+    locked = (
+        select(instance, application, version.c.content_hash)
+        .join(application, application.c.id == instance.c.application_id)
+        .join(version, version.c.id == instance.c.version_id)
+        .where(instance.c.application_id == bindparam("application"))
+        .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)  # both tables have id, status, ...
+    )
+    if postgresql:
+        locked = locked.with_for_update(of=instance)
+    answers = (
+        update(application)
+        .where(
+            application.c.id == bindparam("key"), application.c.drafts_version == bindparam("seen")
+        )
+        .values(
+            answers=bindparam("answers"),
+            drafts=bindparam("drafts"),
+            drafts_version=bindparam("next"),
+        )
+    )
+    audit = insert(AuditEvent.__table__)
+    state = (
+        update(instance)
+        .where(instance.c.id == bindparam("key"), instance.c.lock_version == bindparam("seen"))
+        .values(
+            state=bindparam("state"), lock_version=bindparam("next"), updated_at=bindparam("at")
+        )
+    )
+    inbox = (
+        update(task)
+        .where(
+            task.c.instance_id == bindparam("key"),
+            task.c.task_id.in_(bindparam("ids", expanding=True)),
+        )
+        .values(completed_by=bindparam("by"))
+    )
+    return login, by_task_id, locked, answers, audit, state, inbox
+
+
+def floor_ids(app, task_url: str) -> tuple[str, int, int]:
+    """(task id, application id, login account id) of the application behind `task_url`."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import HumanTask, ProvisionalAccount
+
+    task_id = task_url.rsplit("/", 1)[1]
+    with app.app_context():
+        application_id = db.session.scalar(
+            select(HumanTask.application_id).where(HumanTask.task_id == task_id)
+        )
+        account_id = db.session.scalar(
+            select(ProvisionalAccount.id).where(ProvisionalAccount.application_id == application_id)
+        )
+        db.session.remove()
+    return task_id, application_id, account_id
+
+
+def statements_ms(app, ids: tuple[str, int, int]) -> float:
+    """CPU ms of the POST's 8 statement shapes and the commit, on the application of `ids`
+    (floor_ids; read before another application is driven, so that nothing here is warm)."""
+    import time
+
+    from app.clock import now
+    from app.extensions import db
+
+    task_id, application_id, account_id = ids
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+        login, by_task_id, locked, answers, audit, state, inbox = _statements(postgresql)
+        start = time.process_time()
+        connection = db.session.connection()
+        connection.execute(login, {"account": account_id}).one()
+        task = connection.execute(by_task_id, {"task_id": task_id}).one()
+        row = connection.execute(locked, {"application": application_id}).one()._mapping
+        at = now()
+        connection.execute(
+            answers,
+            {
+                "key": application_id,
+                "seen": row["application_drafts_version"],
+                "next": row["application_drafts_version"] + 1,
+                "answers": row["application_answers"],
+                "drafts": row["application_drafts"],
+            },
+        )
+        connection.execute(
+            audit,
+            {
+                "application_id": application_id,
+                "at": at,
+                "actor": "floor",
+                "action": "floor",
+                "detail": {},
+            },
+        )
+        connection.execute(
+            state,
+            {
+                "key": row["process_instance_id"],
+                "seen": row["process_instance_lock_version"],
+                "next": row["process_instance_lock_version"] + 1,
+                "state": row["process_instance_state"],
+                "at": at,
+            },
+        )
+        for by in ("floor", None):  # the inbox's two writes (close a row, open the next)
+            connection.execute(
+                inbox, {"key": row["process_instance_id"], "ids": [task.task_id], "by": by}
+            )
+        db.session.commit()
+        spent = (time.process_time() - start) * 1000
+        db.session.remove()
+    return spent
+
+
+def request_ms(client, server) -> float:
+    """CPU ms in the application for GET /healthz with `client`'s session (see the module);
+    `server` is the WSGI wrapper that times the application (submission_bench._ServerClock)."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    return server.last_ms
