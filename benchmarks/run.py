@@ -93,7 +93,9 @@ def _p1(backend: str, sizes: dict, rows: dict) -> None:
     )
     rows["P1 floor"].figures[backend] = (
         f"{r['ratio_floor']:.2f}x ({r['floor_request_ms']:.1f} request + "
-        f"{r['floor_statements_ms']:.1f} statements + {r['bare_cpu_ms']:.1f} bare step ms)",
+        f"{r['floor_statements_ms']:.1f} statements + {r['bare_cpu_ms']:.1f} bare step ms"
+        + (f"; writes as one: {r['ratio_floor_one']:.2f}x" if "ratio_floor_one" in r else "")
+        + ")",
         None,
     )
 
