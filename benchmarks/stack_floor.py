@@ -10,11 +10,12 @@ driven to the screen, so neither finds its caches warmed by a repetition of itse
 - `request_ms`: a GET of /healthz with the applicant's session cookie: the framework's work
   for a request whose view does nothing (no login check, no form, no database);
 - `statements_ms`: the shapes of the POST's 8 statements as prebuilt SQLAlchemy Core
-  statements on the application just posted (the login's row joined with its application; the
-  task row by task_id; the instance with its application and version, FOR UPDATE on
-  PostgreSQL; the answers and drafts written back compare-and-set; an audit row; the state
-  written back compare-and-set; the inbox row updated; a second inbox write), then the commit.
-  No ORM objects: the values written are those just read.
+  statements on a driven application's rows (the login's row joined with its application,
+  without the product's due-timer EXISTS; the task row by task_id; the instance with its
+  application and version, FOR UPDATE on PostgreSQL; the answers and drafts written back
+  compare-and-set; an audit row; the state written back compare-and-set; the inbox row
+  updated; a second inbox write), then the commit. No ORM objects: the values written are
+  those just read. On PostgreSQL also with the writes as one statement (`writes_as_one`).
 
 Their sum with the bare step is the floor of a submission on Flask and SQLAlchemy with 8
 statements, before the login is checked, the form built and validated, the state packed and
