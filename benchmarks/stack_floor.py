@@ -27,12 +27,13 @@ from functools import cache
 
 
 @cache
-def _statements(postgresql: bool) -> tuple:
-    from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, insert, select, update
+def _reads(postgresql: bool) -> tuple:
+    """The POST's reads: the login's row with its application, the task row, the instance with
+    its application and version (locked on PostgreSQL)."""
+    from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
 
     from app.models import (
         Application,
-        AuditEvent,
         HumanTask,
         ProcessInstance,
         ProcessVersion,
@@ -57,49 +58,15 @@ def _statements(postgresql: bool) -> tuple:
     )
     if postgresql:
         locked = locked.with_for_update(of=instance)
-    answers = (
-        update(application)
-        .where(
-            application.c.id == bindparam("key"), application.c.drafts_version == bindparam("seen")
-        )
-        .values(
-            answers=bindparam("answers"),
-            drafts=bindparam("drafts"),
-            drafts_version=bindparam("next"),
-            updated_at=bindparam("at"),
-        )
-    )
-    audit_table = AuditEvent.__table__
-    audit = insert(audit_table).values(
-        application_id=bindparam("application"),
-        at=bindparam("at"),
-        actor=bindparam("actor"),
-        action=bindparam("action"),
-        detail=bindparam("detail"),
-    )
-    state = (
-        update(instance)
-        .where(instance.c.id == bindparam("key"), instance.c.lock_version == bindparam("seen"))
-        .values(
-            state=bindparam("state"), lock_version=bindparam("next"), updated_at=bindparam("at")
-        )
-    )
-    inbox = (
-        update(task)
-        .where(
-            task.c.instance_id == bindparam("key"),
-            task.c.task_id.in_(bindparam("ids", expanding=True)),
-        )
-        .values(completed_by=bindparam("by"))
-    )
-    return login, by_task_id, locked, answers, audit, state, inbox
+    return login, by_task_id, locked
 
 
 @cache
-def _writes_as_one():
-    """PostgreSQL: the answers, audit, state and inbox writes as one statement (data-modifying
-    CTEs), the least a batched request path could send."""
-    from sqlalchemy import bindparam, func, insert, select, update
+def _writes() -> tuple:
+    """The POST's writes: the answers and drafts (compare-and-set), the audit row, the state
+    (compare-and-set), an inbox row. Bound parameters are prefixed per statement, so that one
+    set of values serves them one by one and as one statement (_writes_as_one)."""
+    from sqlalchemy import bindparam, insert, update
 
     from app.models import Application, AuditEvent, HumanTask, ProcessInstance
 
@@ -117,20 +84,13 @@ def _writes_as_one():
             drafts_version=bindparam("a_next"),
             updated_at=bindparam("a_at"),  # onupdate defaults are not applied inside a CTE
         )
-        .returning(application.c.id)
-        .cte("answers")
     )
-    audit = (
-        insert(audit_table)
-        .values(
-            application_id=bindparam("e_application"),
-            at=bindparam("e_at"),
-            actor=bindparam("e_actor"),
-            action=bindparam("e_action"),
-            detail=bindparam("e_detail"),
-        )
-        .returning(audit_table.c.id)
-        .cte("audit")
+    audit = insert(audit_table).values(
+        application_id=bindparam("e_application"),
+        at=bindparam("e_at"),
+        actor=bindparam("e_actor"),
+        action=bindparam("e_action"),
+        detail=bindparam("e_detail"),
     )
     state = (
         update(instance)
@@ -140,22 +100,26 @@ def _writes_as_one():
             lock_version=bindparam("s_next"),
             updated_at=bindparam("s_at"),
         )
-        .returning(instance.c.id)
-        .cte("state")
     )
     inbox = (
         update(task)
         .where(task.c.instance_id == bindparam("t_key"), task.c.task_id == bindparam("t_task_id"))
         .values(completed_by=bindparam("t_by"))
-        .returning(task.c.id)
-        .cte("inbox")
     )
-    return select(
-        *(
-            select(func.count()).select_from(cte).scalar_subquery()
-            for cte in (answers, audit, state, inbox)
-        )
-    )
+    return answers, audit, state, inbox
+
+
+@cache
+def _writes_as_one():
+    """PostgreSQL: the writes as one statement (data-modifying CTEs), the least a batched
+    request path could send; it answers how many rows each wrote."""
+    from sqlalchemy import func, select
+
+    counts = []
+    for name, write in zip(("answers", "audit", "state", "inbox"), _writes(), strict=True):
+        cte = write.returning(write.table.c.id).cte(name)
+        counts.append(select(func.count()).select_from(cte).scalar_subquery())
+    return select(*counts)
 
 
 def floor_ids(app, task_url: str) -> tuple[str, int, int]:
@@ -189,7 +153,7 @@ def statements_ms(app, ids: tuple[str, int, int], writes_as_one: bool = False) -
     task_id, application_id, account_id = ids
     with app.app_context():
         postgresql = db.engine.dialect.name == "postgresql"
-        login, by_task_id, locked, answers, audit, state, inbox = _statements(postgresql)
+        login, by_task_id, locked = _reads(postgresql)
         start = time.process_time()
         connection = db.session.connection()
         connection.execute(login, {"account": account_id}).one()
@@ -199,8 +163,7 @@ def statements_ms(app, ids: tuple[str, int, int], writes_as_one: bool = False) -
             row["application_drafts_version"],
             row["process_instance_lock_version"],
         )
-        # Each write's parameters under its prefix (the names of _writes_as_one).
-        values = {
+        values = {  # each write's parameters under its prefix (see _writes)
             "a_key": application_id,
             "a_seen": drafts_version,
             "a_next": drafts_version + 1,
@@ -225,18 +188,15 @@ def statements_ms(app, ids: tuple[str, int, int], writes_as_one: bool = False) -
             written = connection.execute(_writes_as_one(), values).one()
             assert tuple(written) == (1, 1, 1, 1), written
         else:
-            for statement, prefix in ((answers, "a_"), (audit, "e_"), (state, "s_")):
-                connection.execute(statement, _unprefixed(values, prefix))
-            for by in ("floor", None):  # the inbox's two writes (close a row, open the next)
-                connection.execute(inbox, {"key": values["t_key"], "ids": [task.task_id], "by": by})
+            answers, audit, state, inbox = _writes()
+            for statement in (answers, audit, state, inbox):
+                connection.execute(statement, values)
+            # The inbox's second write (the product closes a row and opens the next).
+            connection.execute(inbox, {**values, "t_by": None})
         db.session.commit()
         spent = (time.process_time() - start) * 1000
         db.session.remove()
     return spent
-
-
-def _unprefixed(values: dict, prefix: str) -> dict:
-    return {key[len(prefix) :]: value for key, value in values.items() if key.startswith(prefix)}
 
 
 def request_ms(client, server) -> float:
