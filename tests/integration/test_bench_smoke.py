@@ -71,7 +71,8 @@ def test_the_stack_floor_runs_the_posts_statement_shapes_and_commits_them(app, c
     """P1's floor line measures what it names: 8 statements on the posted application's rows
     (not fewer, so that the floor is not too low to compare with), written and committed; on
     PostgreSQL also the variant with the writes as one statement (4 in all)."""
-    from sqlalchemy import event, func, select
+    import submission_bench
+    from sqlalchemy import func, select
     from stack_floor import floor_ids, statements_ms
 
     from app.extensions import db
@@ -81,8 +82,7 @@ def test_the_stack_floor_runs_the_posts_statement_shapes_and_commits_them(app, c
     url, _login = at_screen(client, smtp, "entry_office")
     ids = floor_ids(app, url)
     with app.app_context():
-        engine = db.engine
-        variants = [(False, 8)] + [(True, 4)] * (engine.dialect.name == "postgresql")
+        variants = [(False, 8)] + [(True, 4)] * (db.engine.dialect.name == "postgresql")
 
     def committed() -> tuple[int, int]:
         with app.app_context():
@@ -97,15 +97,7 @@ def test_the_stack_floor_runs_the_posts_statement_shapes_and_commits_them(app, c
 
     for writes_as_one, expected in variants:
         before = committed()
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany, seen=statements):
-            seen.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with submission_bench._counting(app) as statements:  # P1's own statement counter
             assert statements_ms(app, ids, writes_as_one=writes_as_one) > 0
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         assert len(statements) == expected, statements
         assert committed() == (before[0] + 1, before[1] + 1)  # on this application, committed
